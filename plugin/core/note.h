@@ -1,0 +1,78 @@
+/* note.h: what smtp-timeout has to say about one frame
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef SMTP_TIMEOUT_NOTE_H
+#define SMTP_TIMEOUT_NOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smtp_line.h"
+
+typedef enum { ST_SIDE_NONE = 0, ST_SIDE_CLIENT, ST_SIDE_SERVER } st_side;
+
+const char *st_side_name(st_side side);
+
+/* The findings, one bit each: a frame may carry several (a 421 that also
+ * ends a long gap).  ST_FIND_IDLE_START is written back to the frame where an
+ * interval began, so only a later pass (tshark -2, the GUI) can show it. */
+typedef enum {
+    ST_FIND_GAP              = 1u << 0,
+    ST_FIND_REPLY            = 1u << 1,
+    ST_FIND_SILENT_CLOSE     = 1u << 2,
+    ST_FIND_DATA_AFTER_CLOSE = 1u << 3,
+    ST_FIND_RST_AFTER_CLOSE  = 1u << 4,
+    ST_FIND_IDLE_START       = 1u << 5,
+} st_finding;
+
+#define ST_FINDING_COUNT 6
+
+/* Which of the optional values below are set. */
+typedef enum {
+    ST_HAS_AFTER          = 1u << 0,
+    ST_HAS_DATA_BYTES     = 1u << 1,
+    ST_HAS_IDLE           = 1u << 2,
+    ST_HAS_SERVER_TIMEOUT = 1u << 3,
+    ST_HAS_CLIENT_STALL   = 1u << 4,
+    ST_HAS_EXCEEDED_BY    = 1u << 5,
+    ST_HAS_SINCE_CLOSE    = 1u << 6,
+    ST_HAS_CLOSE_FRAME    = 1u << 7,
+    ST_HAS_REPLY_FRAME    = 1u << 8,
+} st_has;
+
+typedef struct {
+    uint32_t findings;           /* st_finding bits */
+    uint32_t has;                /* st_has bits */
+    uint8_t  silent_side;        /* st_side expected to speak during the interval */
+    uint8_t  after;              /* st_after */
+    uint8_t  rst_from;           /* st_side */
+    uint8_t  silence_side;       /* ST_FIND_IDLE_START: who stayed silent */
+    uint16_t reply_code;
+    char     reply_status[ST_STATUS_MAX];
+    const char *reply_text;      /* not owned: the caller copies it to keep it */
+    size_t   reply_text_len;
+    uint64_t data_bytes;         /* message bytes received before the interval */
+    uint32_t late_bytes;         /* ST_FIND_DATA_AFTER_CLOSE: bytes in this frame */
+    uint32_t idle_start_frame;
+    uint32_t close_frame;
+    uint32_t reply_frame;        /* the 421 (or other timeout reply) */
+    uint32_t silence_end_frame;  /* ST_FIND_IDLE_START: the frame that ended it */
+    int64_t  idle_ns;
+    int64_t  server_timeout_ns;
+    int64_t  client_stall_ns;
+    int64_t  exceeded_by_ns;
+    int64_t  since_close_ns;
+    int64_t  silence_ns;         /* ST_FIND_IDLE_START: how long it lasted */
+} st_note;
+
+/* Fold a later note for the same frame into an earlier one. */
+void st_note_merge(st_note *into, const st_note *from);
+
+/* "59.954 s": durations are shown to the millisecond everywhere. */
+void st_format_duration(int64_t ns, char *buf, size_t size);
+
+/* The expert-info sentence for one finding of the note. */
+void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size);
+
+#endif

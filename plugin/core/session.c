@@ -1,0 +1,430 @@
+/* session.c: one SMTP session followed frame by frame, findings out
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "session.h"
+
+#include <string.h>
+
+enum {
+    ST_S_SYNCED         = 1u << 0, /* we know who must speak next */
+    ST_S_BANNER_PENDING = 1u << 1, /* connected, no 220 yet */
+    ST_S_IN_BODY        = 1u << 2, /* after 354, until the reply to "." */
+    ST_S_OPAQUE         = 1u << 3, /* after 220 to STARTTLS: commands are encrypted */
+    ST_S_OPAQUE_SPOKE   = 1u << 4, /* the client began its TLS handshake */
+    ST_S_AUTH_REPLY     = 1u << 5, /* after 334: the next client line answers it */
+    ST_S_ENDED          = 1u << 6, /* 221 sent: silence and resets are expected */
+};
+
+/* Bits of fin_seen besides the per-side FIN bits (1 << side). */
+enum {
+    ST_M_SEQ_CLIENT   = 1u << 3,
+    ST_M_SEQ_SERVER   = 1u << 4,
+    ST_M_RST          = 1u << 5,
+    ST_M_LATE_NOTED   = 1u << 6,
+    ST_M_RST_NOTED    = 1u << 7,
+};
+
+static unsigned dir_index(st_side side)
+{
+    return side == ST_SIDE_SERVER ? 1 : 0;
+}
+
+static uint8_t seq_mark(st_side side)
+{
+    return side == ST_SIDE_SERVER ? ST_M_SEQ_SERVER : ST_M_SEQ_CLIENT;
+}
+
+void st_session_init(st_session *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->server_timeout_ns = -1;
+}
+
+/* ---- the queue of commands awaiting a reply (pipelining) ---- */
+
+static unsigned pending_total(const st_session *s)
+{
+    return (unsigned)s->pending_count + s->pending_lost;
+}
+
+static void pending_push(st_session *s, st_after verb)
+{
+    if (s->pending_count == ST_PENDING_MAX) {
+        /* Keep the newest: the state-changing command of a pipelined group
+         * (DATA, STARTTLS, EHLO, QUIT) is always its last one. */
+        s->pending_head = (uint8_t)((s->pending_head + 1) % ST_PENDING_MAX);
+        s->pending_count--;
+        if (s->pending_lost < UINT16_MAX)
+            s->pending_lost++;
+    }
+    s->pending[(s->pending_head + s->pending_count) % ST_PENDING_MAX] = (uint8_t)verb;
+    s->pending_count++;
+}
+
+static st_after pending_peek(const st_session *s)
+{
+    if (s->pending_lost > 0 || s->pending_count == 0)
+        return ST_AFTER_NONE;
+    return (st_after)s->pending[s->pending_head];
+}
+
+static st_after pending_pop(st_session *s)
+{
+    st_after verb = pending_peek(s);
+
+    if (s->pending_lost > 0) {
+        s->pending_lost--;
+    } else if (s->pending_count > 0) {
+        s->pending_head = (uint8_t)((s->pending_head + 1) % ST_PENDING_MAX);
+        s->pending_count--;
+    }
+    return verb;
+}
+
+/* ---- who must speak next ---- */
+
+static st_side expected_speaker(const st_session *s)
+{
+    if (!(s->flags & ST_S_SYNCED) || s->flags & ST_S_ENDED)
+        return ST_SIDE_NONE;
+    if (s->flags & ST_S_OPAQUE)
+        return s->flags & ST_S_OPAQUE_SPOKE ? ST_SIDE_NONE : ST_SIDE_CLIENT;
+    if (s->flags & ST_S_BANNER_PENDING)
+        return ST_SIDE_SERVER;
+    if (s->bdat_left > 0)
+        return ST_SIDE_CLIENT;
+    return pending_total(s) > 0 ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+}
+
+/* What the silent side was busy with: the command it owes a reply to, or
+ * the last one the server answered. */
+static st_after waiting_after(const st_session *s, st_side silent)
+{
+    if (silent == ST_SIDE_SERVER)
+        return s->flags & ST_S_BANNER_PENDING ? ST_AFTER_CONNECT : pending_peek(s);
+    return (st_after)s->after;
+}
+
+static bool counts_message_bytes(st_after after)
+{
+    return after == ST_AFTER_DATA || after == ST_AFTER_END_OF_MESSAGE || after == ST_AFTER_BDAT;
+}
+
+static int64_t elapsed(int64_t from, int64_t to)
+{
+    return to > from ? to - from : 0;
+}
+
+/* Fill in the interval that ends at this frame: since the last payload. */
+static void note_interval(const st_session *s, const st_segment *seg, st_side silent, st_after after,
+                          st_note *n)
+{
+    if (after != ST_AFTER_NONE) {
+        n->has |= ST_HAS_AFTER;
+        n->after = (uint8_t)after;
+        if (counts_message_bytes(after)) {
+            n->has |= ST_HAS_DATA_BYTES;
+            n->data_bytes = s->data_bytes;
+        }
+    }
+    n->silent_side = (uint8_t)silent;
+    if (s->last_payload_frame != 0) {
+        n->has |= ST_HAS_IDLE;
+        n->idle_ns = elapsed(s->last_payload_ts, seg->ts_ns);
+        n->idle_start_frame = s->last_payload_frame;
+    }
+}
+
+/* The server gave up waiting: remember the interval for the late data. */
+static void note_server_timeout(st_session *s, st_note *n)
+{
+    n->has |= ST_HAS_SERVER_TIMEOUT;
+    n->server_timeout_ns = n->idle_ns;
+    s->server_timeout_ns = n->idle_ns;
+    s->timeout_start_ts = s->last_payload_ts;
+    s->timeout_start_frame = s->last_payload_frame;
+}
+
+static bool server_closed(const st_session *s)
+{
+    return s->closed_by == ST_SIDE_SERVER || s->reply_frame != 0;
+}
+
+/* ---- replies ---- */
+
+static void apply_answer(st_session *s, st_after verb, unsigned code, bool was_synced)
+{
+    if (verb == ST_AFTER_NONE || (!was_synced && verb == ST_AFTER_UNKNOWN))
+        return;
+    s->after = (uint8_t)verb;
+    switch (verb) {
+    case ST_AFTER_MAIL:
+        s->data_bytes = 0;
+        break;
+    case ST_AFTER_END_OF_MESSAGE:
+        s->flags &= (uint8_t)~ST_S_IN_BODY;
+        break;
+    case ST_AFTER_STARTTLS:
+        if (code == 220)
+            s->flags |= ST_S_OPAQUE;
+        break;
+    default:
+        break;
+    }
+}
+
+static void note_reply(st_session *s, const st_config *cfg, const st_segment *seg, const st_reply *r,
+                       bool owing, st_after answered, st_note *n)
+{
+    bool synced = s->flags & ST_S_SYNCED;
+    st_side silent = !synced ? ST_SIDE_NONE : owing ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+
+    n->findings |= ST_FIND_REPLY;
+    n->reply_code = (uint16_t)r->code;
+    memcpy(n->reply_status, r->status, sizeof(n->reply_status));
+    n->reply_text = r->text;
+    n->reply_text_len = r->text_len;
+    note_interval(s, seg, silent, owing ? answered : (st_after)s->after, n);
+    if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->min_timeout_ns)
+        note_server_timeout(s, n);
+    s->reply_frame = seg->frame;
+    s->reply_ts = seg->ts_ns;
+    s->reply_code = (uint16_t)r->code;
+}
+
+static void on_reply(st_session *s, const st_config *cfg, const st_segment *seg, unsigned index, st_note *n)
+{
+    st_reply r;
+    bool was_synced = s->flags & ST_S_SYNCED;
+    bool owing;
+    st_after answered;
+
+    if (!st_reply_parse(seg->replies[index].text, seg->replies[index].len, &r))
+        return;
+    if (!was_synced) {
+        /* A capture that began mid-session: assume the replies in this frame
+         * answer the newest commands, and forget older ones. */
+        unsigned keep = seg->n_replies - index;
+        while (pending_total(s) > keep)
+            pending_pop(s);
+        s->flags |= ST_S_SYNCED;
+    }
+    owing = s->flags & ST_S_BANNER_PENDING || pending_total(s) > 0;
+    answered = s->flags & ST_S_BANNER_PENDING ? ST_AFTER_CONNECT : pending_peek(s);
+    if (s->reply_frame == 0 && st_reply_ends_session(&r, was_synced && !owing))
+        note_reply(s, cfg, seg, &r, owing, answered, n);
+
+    if (s->flags & ST_S_BANNER_PENDING) {
+        s->flags &= (uint8_t)~ST_S_BANNER_PENDING;
+        s->after = ST_AFTER_CONNECT;
+    } else if (owing) {
+        apply_answer(s, pending_pop(s), r.code, was_synced);
+    }
+    if (r.code == 354) {
+        s->flags |= ST_S_IN_BODY;
+        s->after = ST_AFTER_DATA;
+        s->data_bytes = 0;
+    } else if (r.code == 334) {
+        s->flags |= ST_S_AUTH_REPLY;
+        s->after = ST_AFTER_AUTH;
+    } else if (r.code == 221) {
+        s->flags |= ST_S_ENDED;
+    }
+}
+
+/* ---- commands and message bytes ---- */
+
+static void on_client_bytes(st_session *s, const st_segment *seg, uint32_t fresh)
+{
+    uint64_t command_bytes = 0;
+    uint64_t content;
+
+    if (seg->eom && s->flags & ST_S_IN_BODY)
+        pending_push(s, ST_AFTER_END_OF_MESSAGE);
+    for (unsigned i = 0; i < seg->n_commands; i++) {
+        const st_line *line = &seg->commands[i];
+        st_after verb = st_command_verb(line->text, line->len);
+        uint64_t size;
+
+        command_bytes += line->len;
+        if (s->flags & ST_S_AUTH_REPLY) {
+            verb = ST_AFTER_AUTH;
+            s->flags &= (uint8_t)~ST_S_AUTH_REPLY;
+        }
+        if (verb == ST_AFTER_BDAT && st_bdat_size(line->text, line->len, &size))
+            s->bdat_left = size;
+        pending_push(s, verb);
+    }
+    content = fresh > command_bytes ? fresh - command_bytes : 0;
+    if (s->bdat_left > 0) {
+        uint64_t used = content < s->bdat_left ? content : s->bdat_left;
+        s->bdat_left -= used;
+        s->data_bytes += used;
+    } else if (s->flags & ST_S_IN_BODY && seg->n_commands == 0) {
+        s->data_bytes += content;
+    }
+}
+
+/* New payload bytes in this segment: retransmissions, duplicates and
+ * keep-alives carry none, and do not count as the sender speaking. */
+static uint32_t fresh_bytes(st_session *s, const st_segment *seg)
+{
+    unsigned d = dir_index(seg->from);
+    uint32_t end = seg->seq + seg->len;
+    int32_t ahead;
+
+    if (seg->tcp_flags & ST_TCP_SYN) {
+        s->next_seq[d] = end + 1;
+        s->fin_seen |= seq_mark(seg->from);
+        return seg->len;
+    }
+    if (!(s->fin_seen & seq_mark(seg->from))) {
+        s->next_seq[d] = end;
+        s->fin_seen |= seq_mark(seg->from);
+        return seg->len;
+    }
+    ahead = (int32_t)(end - s->next_seq[d]);
+    if (ahead <= 0)
+        return 0;
+    s->next_seq[d] = end;
+    return (uint32_t)ahead < seg->len ? (uint32_t)ahead : seg->len;
+}
+
+/* ---- closes and resets ---- */
+
+static void on_fin(st_session *s, const st_config *cfg, const st_segment *seg, st_side expected, st_note *n)
+{
+    uint8_t bit = (uint8_t)(1u << seg->from);
+
+    if (s->fin_seen & bit)
+        return; /* a retransmitted FIN: the close is the first one */
+    s->fin_seen |= bit;
+    if (s->closed_by != ST_SIDE_NONE)
+        return;
+    s->closed_by = (uint8_t)seg->from;
+    s->close_frame = seg->frame;
+    s->close_ts = seg->ts_ns;
+    if (seg->from != ST_SIDE_SERVER || s->reply_frame != 0 || expected != ST_SIDE_CLIENT)
+        return;
+    if (s->last_payload_frame == 0 || elapsed(s->last_payload_ts, seg->ts_ns) < cfg->min_timeout_ns)
+        return;
+    n->findings |= ST_FIND_SILENT_CLOSE;
+    note_interval(s, seg, ST_SIDE_CLIENT, waiting_after(s, ST_SIDE_CLIENT), n);
+    note_server_timeout(s, n);
+}
+
+static void note_close_reference(const st_session *s, const st_segment *seg, bool server_only, st_note *n)
+{
+    bool by_fin = server_only ? s->closed_by == ST_SIDE_SERVER : s->closed_by != ST_SIDE_NONE;
+
+    n->has |= ST_HAS_CLOSE_FRAME | ST_HAS_SINCE_CLOSE;
+    n->close_frame = by_fin ? s->close_frame : s->reply_frame;
+    n->since_close_ns = elapsed(by_fin ? s->close_ts : s->reply_ts, seg->ts_ns);
+    if (s->reply_frame != 0) {
+        n->has |= ST_HAS_REPLY_FRAME;
+        n->reply_frame = s->reply_frame;
+        if (!(n->findings & ST_FIND_REPLY))
+            n->reply_code = s->reply_code;
+    }
+}
+
+static void on_late_data(st_session *s, const st_segment *seg, uint32_t fresh, st_note *n)
+{
+    if (s->fin_seen & ST_M_LATE_NOTED)
+        return;
+    s->fin_seen |= ST_M_LATE_NOTED;
+    n->findings |= ST_FIND_DATA_AFTER_CLOSE;
+    n->late_bytes = fresh;
+    note_close_reference(s, seg, true, n);
+    if (s->timeout_start_frame != 0) {
+        n->has |= ST_HAS_CLIENT_STALL | ST_HAS_EXCEEDED_BY | ST_HAS_SERVER_TIMEOUT;
+        n->client_stall_ns = elapsed(s->timeout_start_ts, seg->ts_ns);
+        n->server_timeout_ns = s->server_timeout_ns;
+        n->exceeded_by_ns = elapsed(s->server_timeout_ns, n->client_stall_ns);
+        n->idle_start_frame = s->timeout_start_frame;
+    }
+}
+
+static void on_rst(st_session *s, const st_segment *seg, st_note *n)
+{
+    s->fin_seen |= ST_M_RST;
+    if (s->fin_seen & ST_M_RST_NOTED || s->flags & ST_S_ENDED)
+        return;
+    if (s->closed_by == ST_SIDE_NONE && s->reply_frame == 0)
+        return; /* a plain reset: TCP's own expert info says it */
+    s->fin_seen |= ST_M_RST_NOTED;
+    n->findings |= ST_FIND_RST_AFTER_CLOSE;
+    n->rst_from = (uint8_t)seg->from;
+    note_close_reference(s, seg, false, n);
+}
+
+/* ---- one frame ---- */
+
+static void start_connection(st_session *s, const st_segment *seg)
+{
+    if (s->last_payload_frame != 0 || s->fin_seen & (ST_M_RST | 0x06))
+        st_session_init(s); /* the ports were reused for a new connection */
+    s->flags |= ST_S_SYNCED | ST_S_BANNER_PENDING;
+    (void)seg;
+}
+
+static void note_idle_start(const st_note *n, const st_segment *seg, st_note *earlier, uint32_t *earlier_frame)
+{
+    if (!(n->has & ST_HAS_IDLE) || n->idle_start_frame == 0)
+        return;
+    if (!(n->findings & (ST_FIND_GAP | ST_FIND_SILENT_CLOSE)) && !(n->has & ST_HAS_SERVER_TIMEOUT))
+        return;
+    earlier->findings = ST_FIND_IDLE_START;
+    earlier->silence_side = n->silent_side;
+    earlier->silence_ns = n->idle_ns;
+    earlier->silence_end_frame = seg->frame;
+    *earlier_frame = n->idle_start_frame;
+}
+
+void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
+                     st_note *here, st_note *earlier, uint32_t *earlier_frame)
+{
+    bool fresh_fin = seg->tcp_flags & ST_TCP_FIN && !(s->fin_seen & (1u << seg->from));
+    bool rst = seg->tcp_flags & ST_TCP_RST;
+    bool closed = s->closed_by != ST_SIDE_NONE || s->reply_frame != 0;
+    st_side expected;
+    uint32_t fresh;
+
+    memset(here, 0, sizeof(*here));
+    memset(earlier, 0, sizeof(*earlier));
+    *earlier_frame = 0;
+    if (seg->from != ST_SIDE_CLIENT && seg->from != ST_SIDE_SERVER)
+        return;
+    if (seg->tcp_flags & ST_TCP_SYN && !(seg->tcp_flags & ST_TCP_ACK) && seg->from == ST_SIDE_CLIENT) {
+        start_connection(s, seg);
+        closed = false;
+    }
+    fresh = fresh_bytes(s, seg);
+    expected = expected_speaker(s);
+
+    if ((fresh > 0 || fresh_fin || rst) && !closed && s->last_payload_frame != 0 && expected != ST_SIDE_NONE &&
+        elapsed(s->last_payload_ts, seg->ts_ns) >= cfg->gap_threshold_ns) {
+        here->findings |= ST_FIND_GAP;
+        note_interval(s, seg, expected, waiting_after(s, expected), here);
+    }
+    if (seg->from == ST_SIDE_SERVER) {
+        for (unsigned i = 0; i < seg->n_replies; i++)
+            on_reply(s, cfg, seg, i, here);
+    } else if (fresh > 0) {
+        if (server_closed(s))
+            on_late_data(s, seg, fresh, here);
+        on_client_bytes(s, seg, fresh);
+        if (s->flags & ST_S_OPAQUE)
+            s->flags |= ST_S_OPAQUE_SPOKE;
+    }
+    if (fresh_fin)
+        on_fin(s, cfg, seg, expected, here);
+    if (rst)
+        on_rst(s, seg, here);
+    if (fresh > 0) {
+        s->last_payload_ts = seg->ts_ns;
+        s->last_payload_frame = seg->frame;
+    }
+    note_idle_start(here, seg, earlier, earlier_frame);
+}

@@ -1,0 +1,122 @@
+/* fields.c: the other dissectors' fields smtp-timeout reads
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "fields.h"
+
+#include <epan/proto.h>
+#include <epan/ftypes/ftypes.h>
+
+#include "ws_compat.h"
+
+enum { F_TCP_SEQ, F_TCP_LEN, F_TCP_FLAGS, F_SMTP_RESPONSE, F_SMTP_COMMAND, F_SMTP_EOM, F_COUNT };
+
+static const char *const field_names[F_COUNT] = {
+    [F_TCP_SEQ] = "tcp.seq",
+    [F_TCP_LEN] = "tcp.len",
+    [F_TCP_FLAGS] = "tcp.flags",
+    [F_SMTP_RESPONSE] = "smtp.response",        /* first line of each reply */
+    [F_SMTP_COMMAND] = "smtp.command_line",     /* every pipelined command */
+    [F_SMTP_EOM] = "smtp.eom",
+};
+
+static int field_ids[F_COUNT] = { -1, -1, -1, -1, -1, -1 };
+static int proto_smtp = -1;
+static int proto_icmp = -1;
+static int proto_icmpv6 = -1;
+
+void st_fields_resolve(void)
+{
+    for (int i = 0; i < F_COUNT; i++)
+        field_ids[i] = proto_registrar_get_id_byname(field_names[i]);
+    proto_smtp = proto_get_id_by_filter_name("smtp");
+    proto_icmp = proto_get_id_by_filter_name("icmp");
+    proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+}
+
+GArray *st_fields_wanted(void)
+{
+    GArray *wanted = g_array_sized_new(FALSE, FALSE, (guint)sizeof(int), F_COUNT);
+
+    for (int i = 0; i < F_COUNT; i++) {
+        if (field_ids[i] > 0)
+            g_array_append_val(wanted, field_ids[i]);
+    }
+    return wanted;
+}
+
+int st_fields_proto_smtp(void)
+{
+    return proto_smtp;
+}
+
+bool st_frame_has_smtp(packet_info *pinfo, bool *inside_icmp)
+{
+    bool smtp = false;
+
+    *inside_icmp = false;
+    for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f != NULL; f = wmem_list_frame_next(f)) {
+        int proto = GPOINTER_TO_INT(wmem_list_frame_data(f));
+        if (proto == proto_smtp)
+            smtp = true;
+        else if (proto == proto_icmp || proto == proto_icmpv6)
+            *inside_icmp = true; /* a TCP header quoted in an ICMP error */
+    }
+    return smtp;
+}
+
+/* The innermost occurrence: a tunnel's outer TCP header comes first. */
+static field_info *last_field(proto_tree *tree, int id)
+{
+    GPtrArray *items = id > 0 ? proto_get_finfo_ptr_array(tree, id) : NULL;
+
+    return items != NULL && items->len > 0 ? (field_info *)items->pdata[items->len - 1] : NULL;
+}
+
+static uint32_t read_uint(proto_tree *tree, int id)
+{
+    field_info *fi = last_field(tree, id);
+
+    return fi != NULL ? (uint32_t)fvalue_get_uinteger(ST_FINFO_VALUE(fi)) : 0;
+}
+
+#define ST_LINES_ON_STACK 32
+
+static const st_line *read_lines(proto_tree *tree, packet_info *pinfo, int id, st_line *stack, unsigned *count)
+{
+    GPtrArray *items = id > 0 ? proto_get_finfo_ptr_array(tree, id) : NULL;
+    st_line *lines = stack;
+
+    *count = 0;
+    if (items == NULL || items->len == 0)
+        return NULL;
+    if (items->len > ST_LINES_ON_STACK)
+        lines = wmem_alloc_array(pinfo->pool, st_line, items->len);
+    for (guint i = 0; i < items->len; i++) {
+        const char *text = fvalue_get_string(ST_FINFO_VALUE((field_info *)items->pdata[i]));
+        if (text == NULL)
+            continue;
+        lines[*count].text = text;
+        lines[*count].len = strlen(text);
+        (*count)++;
+    }
+    return lines;
+}
+
+void st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg)
+{
+    static st_line reply_stack[ST_LINES_ON_STACK];
+    static st_line command_stack[ST_LINES_ON_STACK];
+    GPtrArray *eom;
+
+    seg->frame = pinfo->num;
+    seg->ts_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    seg->seq = read_uint(tree, field_ids[F_TCP_SEQ]);
+    seg->len = read_uint(tree, field_ids[F_TCP_LEN]);
+    seg->tcp_flags = (uint8_t)(read_uint(tree, field_ids[F_TCP_FLAGS]) &
+                               (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK));
+    seg->replies = read_lines(tree, pinfo, field_ids[F_SMTP_RESPONSE], reply_stack, &seg->n_replies);
+    seg->commands = read_lines(tree, pinfo, field_ids[F_SMTP_COMMAND], command_stack, &seg->n_commands);
+    eom = field_ids[F_SMTP_EOM] > 0 ? proto_get_finfo_ptr_array(tree, field_ids[F_SMTP_EOM]) : NULL;
+    seg->eom = eom != NULL && eom->len > 0;
+}

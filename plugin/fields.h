@@ -1,0 +1,30 @@
+/* fields.h: the other dissectors' fields smtp-timeout reads
+ *
+ * Each wanted field is built on every frame of every capture, so the list
+ * is kept as short as it can be: addresses, ports, times and the
+ * conversation come from packet_info for free.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef SMTP_TIMEOUT_FIELDS_H
+#define SMTP_TIMEOUT_FIELDS_H
+
+#include <epan/packet.h>
+
+#include "core/session.h"
+
+/* Resolve the field ids; call from the handoff, when all dissectors exist. */
+void st_fields_resolve(void);
+
+/* The ids to pass to set_postdissector_wanted_hfids(); ownership passes on. */
+GArray *st_fields_wanted(void);
+
+/* Protocols whose presence in a frame matters before any field is read. */
+int st_fields_proto_smtp(void);
+bool st_frame_has_smtp(packet_info *pinfo, bool *inside_icmp);
+
+/* Read the frame's TCP and SMTP fields into seg (`from` is left alone).
+ * Line arrays come from pinfo->pool only when a frame has many lines. */
+void st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg);
+
+#endif

@@ -1,0 +1,208 @@
+/* packet-smtp-timeout.c: the smtp_timeout post-dissector
+ *
+ * On the first pass each frame of an SMTP session is fed to the core, and
+ * what it finds is stored in file scope, keyed by frame number, so that a
+ * finding can also be attached to an earlier frame (where a silence began).
+ * Every pass, including the first, renders what is stored for the frame.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <epan/packet.h>
+#include <epan/conversation.h>
+#include <epan/prefs.h>
+#include <epan/proto.h>
+
+#include "core/session.h"
+#include "fields.h"
+#include "render.h"
+#include "ws_compat.h"
+
+void proto_register_smtp_timeout(void);
+void proto_reg_handoff_smtp_timeout(void);
+
+static int proto_smtp_timeout = -1;
+static dissector_handle_t smtp_timeout_handle;
+
+static guint pref_gap_threshold_s = 10;
+static st_config config;
+
+/* frame number -> st_note, for the whole file */
+static wmem_map_t *notes_by_frame;
+
+/* The server ports SMTP was seen on (25, 587, and any port set with Decode
+ * As): a TCP frame on no such port cannot belong to a session, so it costs
+ * two comparisons.  A capture with more ports than this checks them all. */
+#define ST_PORTS_MAX 32
+static guint32 server_ports[ST_PORTS_MAX];
+static unsigned n_server_ports;
+static bool any_port;
+
+typedef struct {
+    st_session core;
+    address    server_addr;
+    guint32    server_port;
+} tracked_session;
+
+static void learn_port(guint32 port)
+{
+    for (unsigned i = 0; i < n_server_ports; i++) {
+        if (server_ports[i] == port)
+            return;
+    }
+    if (n_server_ports == ST_PORTS_MAX)
+        any_port = true;
+    else
+        server_ports[n_server_ports++] = port;
+}
+
+static bool on_server_port(const packet_info *pinfo)
+{
+    if (any_port)
+        return true;
+    for (unsigned i = 0; i < n_server_ports; i++) {
+        if (server_ports[i] == pinfo->srcport || server_ports[i] == pinfo->destport)
+            return true;
+    }
+    return false;
+}
+
+static st_side side_of(const tracked_session *s, const packet_info *pinfo)
+{
+    bool src_is_server = pinfo->srcport == s->server_port &&
+        (pinfo->destport != s->server_port || addresses_equal(&pinfo->src, &s->server_addr));
+
+    return src_is_server ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+}
+
+/* Which end is the server, from what the SMTP dissector saw in this frame:
+ * replies come from the server, commands go to it; message data goes to the
+ * port the SMTP dissector was called for. */
+static st_side sender_role(const packet_info *pinfo, const st_segment *seg)
+{
+    if (seg->n_replies > 0)
+        return ST_SIDE_SERVER;
+    if (seg->n_commands > 0)
+        return ST_SIDE_CLIENT;
+    if (pinfo->match_uint == pinfo->destport && pinfo->match_uint != pinfo->srcport)
+        return ST_SIDE_CLIENT;
+    if (pinfo->match_uint == pinfo->srcport && pinfo->match_uint != pinfo->destport)
+        return ST_SIDE_SERVER;
+    return ST_SIDE_NONE;
+}
+
+static tracked_session *start_session(conversation_t *conv, packet_info *pinfo, const st_segment *seg)
+{
+    st_side sender = sender_role(pinfo, seg);
+    tracked_session *s;
+
+    if (sender == ST_SIDE_NONE)
+        return NULL;
+    s = wmem_new0(wmem_file_scope(), tracked_session);
+    st_session_init(&s->core);
+    if (sender == ST_SIDE_SERVER) {
+        copy_address_wmem(wmem_file_scope(), &s->server_addr, &pinfo->src);
+        s->server_port = pinfo->srcport;
+    } else {
+        copy_address_wmem(wmem_file_scope(), &s->server_addr, &pinfo->dst);
+        s->server_port = pinfo->destport;
+    }
+    learn_port(s->server_port);
+    conversation_add_proto_data(conv, proto_smtp_timeout, s);
+    return s;
+}
+
+static void store_note(guint32 frame, const st_note *note)
+{
+    st_note *stored = (st_note *)wmem_map_lookup(notes_by_frame, GUINT_TO_POINTER(frame));
+    st_note copy = *note;
+
+    if (copy.findings & ST_FIND_REPLY) {
+        copy.reply_text = wmem_strndup(wmem_file_scope(), note->reply_text, note->reply_text_len);
+        copy.reply_text_len = note->reply_text_len;
+    }
+    if (stored == NULL) {
+        stored = wmem_new(wmem_file_scope(), st_note);
+        *stored = copy;
+        wmem_map_insert(notes_by_frame, GUINT_TO_POINTER(frame), stored);
+    } else {
+        st_note_merge(stored, &copy);
+    }
+}
+
+static void analyse(proto_tree *tree, packet_info *pinfo, bool has_smtp)
+{
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    tracked_session *s;
+    st_segment seg = { 0 };
+    st_note here, earlier;
+    guint32 earlier_frame;
+
+    if (conv == NULL)
+        return;
+    s = (tracked_session *)conversation_get_proto_data(conv, proto_smtp_timeout);
+    if (s == NULL && !has_smtp)
+        return;
+    st_fields_read(tree, pinfo, &seg);
+    if (s == NULL && (s = start_session(conv, pinfo, &seg)) == NULL)
+        return;
+    seg.from = side_of(s, pinfo);
+    st_session_feed(&s->core, &config, &seg, &here, &earlier, &earlier_frame);
+    if (here.findings != 0)
+        store_note(pinfo->num, &here);
+    if (earlier_frame != 0)
+        store_note(earlier_frame, &earlier);
+}
+
+static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
+{
+    bool inside_icmp, has_smtp;
+    const st_note *note;
+
+    if (pinfo->ptype != PT_TCP)
+        return 0;
+    has_smtp = st_frame_has_smtp(pinfo, &inside_icmp);
+    if (inside_icmp || (!has_smtp && !on_server_port(pinfo)))
+        return 0;
+    if (!PINFO_FD_VISITED(pinfo))
+        analyse(tree, pinfo, has_smtp);
+    note = (const st_note *)wmem_map_lookup(notes_by_frame, GUINT_TO_POINTER(pinfo->num));
+    if (note != NULL)
+        st_render(tvb, pinfo, tree, note);
+    return 0;
+}
+
+static void init_file(void)
+{
+    config.gap_threshold_ns = (int64_t)pref_gap_threshold_s * 1000000000;
+    config.min_timeout_ns = 1000000000;
+    n_server_ports = 0;
+    any_port = false;
+    set_postdissector_wanted_hfids(smtp_timeout_handle, st_fields_wanted());
+}
+
+static void cleanup_file(void)
+{
+    set_postdissector_wanted_hfids(smtp_timeout_handle, NULL);
+}
+
+void proto_register_smtp_timeout(void)
+{
+    module_t *prefs;
+
+    proto_smtp_timeout = proto_register_protocol("SMTP Timeout Analysis", "SMTP-Timeout", "smtp_timeout");
+    st_render_register(proto_smtp_timeout);
+    prefs = prefs_register_protocol(proto_smtp_timeout, NULL);
+    prefs_register_uint_preference(prefs, "gap_threshold", "Gap threshold (seconds)",
+        "A silence at least this long, while one side has to speak, is reported as a gap",
+        10, &pref_gap_threshold_s);
+    notes_by_frame = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
+    smtp_timeout_handle = register_dissector("smtp_timeout", dissect_smtp_timeout, proto_smtp_timeout);
+    register_init_routine(init_file);
+    register_cleanup_routine(cleanup_file);
+    register_postdissector(smtp_timeout_handle);
+}
+
+void proto_reg_handoff_smtp_timeout(void)
+{
+    st_fields_resolve();
+}

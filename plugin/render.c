@@ -1,0 +1,189 @@
+/* render.c: a frame's note as tree items and expert infos
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "render.h"
+
+#include <epan/expert.h>
+#include <epan/proto.h>
+
+static int proto_st = -1;
+static int ett_st = -1;
+
+static int hf_after = -1;
+static int hf_data_bytes = -1;
+static int hf_silent_side = -1;
+static int hf_idle = -1;
+static int hf_idle_start = -1;
+static int hf_server_timeout = -1;
+static int hf_client_stall = -1;
+static int hf_exceeded_by = -1;
+static int hf_since_close = -1;
+static int hf_close_frame = -1;
+static int hf_reply_code = -1;
+static int hf_reply_status = -1;
+static int hf_reply_text = -1;
+static int hf_reply_frame = -1;
+static int hf_late_bytes = -1;
+static int hf_rst_from = -1;
+static int hf_silence = -1;
+static int hf_silence_end = -1;
+
+static expert_field ei_gap = EI_INIT;
+static expert_field ei_reply = EI_INIT;
+static expert_field ei_silent_close = EI_INIT;
+static expert_field ei_data_after_close = EI_INIT;
+static expert_field ei_rst_after_close = EI_INIT;
+static expert_field ei_idle_start = EI_INIT;
+
+void st_render_register(int proto)
+{
+    static hf_register_info hf[] = {
+        { &hf_after, { "After", "smtp_timeout.after", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The command the session was busy with, in Postfix's log words (DATA, EHLO, STARTTLS...)", HFILL } },
+        { &hf_data_bytes, { "Message bytes", "smtp_timeout.data_bytes", FT_UINT64, BASE_DEC, NULL, 0x0,
+          "Message bytes the server had received before the silence", HFILL } },
+        { &hf_silent_side, { "Silent side", "smtp_timeout.silent_side", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The side that had to speak next and did not: client or server", HFILL } },
+        { &hf_idle, { "Idle", "smtp_timeout.idle", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "How long no payload crossed the connection before this frame", HFILL } },
+        { &hf_idle_start, { "Idle since frame", "smtp_timeout.idle_start", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+          "The frame with the last payload before the silence", HFILL } },
+        { &hf_server_timeout, { "Server timeout", "smtp_timeout.server_timeout", FT_RELATIVE_TIME, BASE_NONE,
+          NULL, 0x0, "The server's read timeout, as the capture shows it (the idle interval that ran out)", HFILL } },
+        { &hf_client_stall, { "Client stall", "smtp_timeout.client_stall", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "How long the client really stayed silent: from the start of the idle interval to its next data", HFILL } },
+        { &hf_exceeded_by, { "Exceeded by", "smtp_timeout.exceeded_by", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "By how much the client's stall exceeded the server's timeout", HFILL } },
+        { &hf_since_close, { "Since close", "smtp_timeout.since_close", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "Time since the connection was closed", HFILL } },
+        { &hf_close_frame, { "Close frame", "smtp_timeout.close_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+          "The first FIN of the connection, or the server's 421 when no FIN came", HFILL } },
+        { &hf_reply_code, { "Reply code", "smtp_timeout.reply_code", FT_UINT16, BASE_DEC, NULL, 0x0,
+          "The server's reply code (421, or a 4xx timeout reply)", HFILL } },
+        { &hf_reply_status, { "Enhanced status", "smtp_timeout.reply_status", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The reply's enhanced status code (RFC 3463), e.g. 4.4.2", HFILL } },
+        { &hf_reply_text, { "Reply text", "smtp_timeout.reply_text", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The reply text after code and status", HFILL } },
+        { &hf_reply_frame, { "Reply frame", "smtp_timeout.reply_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+          "The frame of the server's 421 or timeout reply", HFILL } },
+        { &hf_late_bytes, { "Late bytes", "smtp_timeout.bytes", FT_UINT32, BASE_DEC, NULL, 0x0,
+          "Client bytes in this frame, sent after the server closed", HFILL } },
+        { &hf_rst_from, { "Reset by", "smtp_timeout.rst_from", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The side that sent the RST: client or server", HFILL } },
+        { &hf_silence, { "Silence", "smtp_timeout.silence", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
+          "How long the silence that begins after this frame lasted", HFILL } },
+        { &hf_silence_end, { "Silence until frame", "smtp_timeout.silence_until", FT_FRAMENUM, BASE_NONE, NULL,
+          0x0, "The frame that ended the silence that begins after this frame", HFILL } },
+    };
+    static ei_register_info ei[] = {
+        { &ei_gap, { "smtp_timeout.gap", PI_SEQUENCE, PI_NOTE,
+          "Long silence in the SMTP dialogue", EXPFILL } },
+        { &ei_reply, { "smtp_timeout.reply_421", PI_RESPONSE_CODE, PI_WARN,
+          "Server ends the session (421 or a timeout reply)", EXPFILL } },
+        { &ei_silent_close, { "smtp_timeout.silent_close", PI_SEQUENCE, PI_WARN,
+          "Server closed the connection without a reply after client silence", EXPFILL } },
+        { &ei_data_after_close, { "smtp_timeout.data_after_close", PI_SEQUENCE, PI_WARN,
+          "Client sent data after the server closed", EXPFILL } },
+        { &ei_rst_after_close, { "smtp_timeout.rst_after_close", PI_SEQUENCE, PI_WARN,
+          "Connection reset after the close", EXPFILL } },
+        { &ei_idle_start, { "smtp_timeout.idle_start_note", PI_SEQUENCE, PI_NOTE,
+          "An idle interval begins after this frame", EXPFILL } },
+    };
+    static int *ett[] = { &ett_st };
+    expert_module_t *expert;
+
+    proto_st = proto;
+    proto_register_field_array(proto, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert = expert_register_protocol(proto);
+    expert_register_field_array(expert, ei, array_length(ei));
+}
+
+static void add_time(proto_tree *tree, int hf, tvbuff_t *tvb, int64_t ns)
+{
+    nstime_t t;
+
+    t.secs = (time_t)(ns / 1000000000);
+    t.nsecs = (int)(ns % 1000000000);
+    proto_item_set_generated(proto_tree_add_time(tree, hf, tvb, 0, 0, &t));
+}
+
+static void add_frame(proto_tree *tree, int hf, tvbuff_t *tvb, uint32_t frame)
+{
+    proto_item_set_generated(proto_tree_add_uint(tree, hf, tvb, 0, 0, frame));
+}
+
+static void add_string(proto_tree *tree, int hf, tvbuff_t *tvb, const char *text)
+{
+    proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, 0, 0, text));
+}
+
+static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
+{
+    if (n->findings & ST_FIND_REPLY) {
+        proto_item_set_generated(proto_tree_add_uint(tree, hf_reply_code, tvb, 0, 0, n->reply_code));
+        if (n->reply_status[0] != '\0')
+            add_string(tree, hf_reply_status, tvb, n->reply_status);
+        add_string(tree, hf_reply_text, tvb, n->reply_text != NULL ? n->reply_text : "");
+    }
+    if (n->has & ST_HAS_AFTER)
+        add_string(tree, hf_after, tvb, st_after_name((st_after)n->after));
+    if (n->has & ST_HAS_DATA_BYTES)
+        proto_item_set_generated(proto_tree_add_uint64(tree, hf_data_bytes, tvb, 0, 0, n->data_bytes));
+    if (n->silent_side != ST_SIDE_NONE)
+        add_string(tree, hf_silent_side, tvb, st_side_name((st_side)n->silent_side));
+    if (n->has & ST_HAS_IDLE) {
+        add_time(tree, hf_idle, tvb, n->idle_ns);
+        add_frame(tree, hf_idle_start, tvb, n->idle_start_frame);
+    }
+    if (n->has & ST_HAS_SERVER_TIMEOUT)
+        add_time(tree, hf_server_timeout, tvb, n->server_timeout_ns);
+    if (n->has & ST_HAS_CLIENT_STALL)
+        add_time(tree, hf_client_stall, tvb, n->client_stall_ns);
+    if (n->has & ST_HAS_EXCEEDED_BY)
+        add_time(tree, hf_exceeded_by, tvb, n->exceeded_by_ns);
+    if (n->findings & ST_FIND_DATA_AFTER_CLOSE)
+        proto_item_set_generated(proto_tree_add_uint(tree, hf_late_bytes, tvb, 0, 0, n->late_bytes));
+    if (n->findings & ST_FIND_RST_AFTER_CLOSE)
+        add_string(tree, hf_rst_from, tvb, st_side_name((st_side)n->rst_from));
+    if (n->has & ST_HAS_SINCE_CLOSE)
+        add_time(tree, hf_since_close, tvb, n->since_close_ns);
+    if (n->has & ST_HAS_CLOSE_FRAME)
+        add_frame(tree, hf_close_frame, tvb, n->close_frame);
+    if (n->has & ST_HAS_REPLY_FRAME)
+        add_frame(tree, hf_reply_frame, tvb, n->reply_frame);
+    if (n->findings & ST_FIND_IDLE_START) {
+        add_time(tree, hf_silence, tvb, n->silence_ns);
+        add_frame(tree, hf_silence_end, tvb, n->silence_end_frame);
+    }
+}
+
+static expert_field *expert_for(st_finding finding)
+{
+    switch (finding) {
+    case ST_FIND_GAP:              return &ei_gap;
+    case ST_FIND_REPLY:            return &ei_reply;
+    case ST_FIND_SILENT_CLOSE:     return &ei_silent_close;
+    case ST_FIND_DATA_AFTER_CLOSE: return &ei_data_after_close;
+    case ST_FIND_RST_AFTER_CLOSE:  return &ei_rst_after_close;
+    default:                       return &ei_idle_start;
+    }
+}
+
+void st_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st_note *n)
+{
+    proto_item *item = proto_tree_add_item(tree, proto_st, tvb, 0, 0, ENC_NA);
+    proto_tree *st_tree = proto_item_add_subtree(item, ett_st);
+    char message[512];
+
+    proto_item_set_generated(item);
+    add_fields(st_tree, tvb, n);
+    for (unsigned bit = 0; bit < ST_FINDING_COUNT; bit++) {
+        st_finding finding = (st_finding)(1u << bit);
+        if (!(n->findings & finding))
+            continue;
+        st_note_message(n, finding, message, sizeof(message));
+        expert_add_info_format(pinfo, item, expert_for(finding), "%s", message);
+    }
+}

@@ -1,0 +1,41 @@
+/* ws_compat.h: every difference between the Wireshark versions we build for
+ *
+ * This is the only file that tests a Wireshark version.  Supported: 4.0,
+ * 4.2, 4.4 and 4.6 (the odd minors were development series).
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef SMTP_TIMEOUT_WS_COMPAT_H
+#define SMTP_TIMEOUT_WS_COMPAT_H
+
+#include <ws_version.h>
+
+#define ST_WS_AT_LEAST(major, minor) \
+    (WIRESHARK_VERSION_MAJOR > (major) || \
+     (WIRESHARK_VERSION_MAJOR == (major) && WIRESHARK_VERSION_MINOR >= (minor)))
+
+/* field_info.value became a pointer in 4.2. */
+#if ST_WS_AT_LEAST(4, 2)
+#define ST_FINFO_VALUE(fi) ((fi)->value)
+#else
+#define ST_FINFO_VALUE(fi) (&(fi)->value)
+#endif
+
+/* Boolean preferences take a bool * from 4.4 on, a gboolean * before. */
+#if ST_WS_AT_LEAST(4, 4)
+#include <stdbool.h>
+typedef bool st_pref_bool;
+#else
+#include <glib.h>
+typedef gboolean st_pref_bool;
+#endif
+
+/* 4.4 added plugin_describe() and the header that names plugin types. */
+#if ST_WS_AT_LEAST(4, 4)
+#include <wsutil/plugins.h>
+#define ST_HAVE_PLUGIN_DESCRIBE 1
+#else
+#define ST_HAVE_PLUGIN_DESCRIBE 0
+#endif
+
+#endif

@@ -55,15 +55,11 @@ static void learn_port(guint32 port)
         server_ports[n_server_ports++] = port;
 }
 
+static bool is_server_port(guint32 port);
+
 static bool on_server_port(const packet_info *pinfo)
 {
-    if (any_port)
-        return true;
-    for (unsigned i = 0; i < n_server_ports; i++) {
-        if (server_ports[i] == pinfo->srcport || server_ports[i] == pinfo->destport)
-            return true;
-    }
-    return false;
+    return any_port || is_server_port(pinfo->srcport) || is_server_port(pinfo->destport);
 }
 
 static st_side side_of(const tracked_session *s, const packet_info *pinfo)
@@ -74,20 +70,45 @@ static st_side side_of(const tracked_session *s, const packet_info *pinfo)
     return src_is_server ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
 }
 
-/* Which end is the server, from what the SMTP dissector saw in this frame:
- * replies come from the server, commands go to it; message data goes to the
- * port the SMTP dissector was called for. */
+static bool is_server_port(guint32 port)
+{
+    for (unsigned i = 0; i < n_server_ports; i++) {
+        if (server_ports[i] == port)
+            return true;
+    }
+    return false;
+}
+
+/* Which end is the server, from the best evidence in this frame: a SYN
+ * comes from the client; replies come from the server and commands go to
+ * it; else the one SMTP port among the two; else the port the SMTP
+ * dissector was called for. */
 static st_side sender_role(const packet_info *pinfo, const st_segment *seg)
 {
+    bool src_smtp = is_server_port(pinfo->srcport), dst_smtp = is_server_port(pinfo->destport);
+
+    if ((seg->tcp_flags & (ST_TCP_SYN | ST_TCP_ACK)) == ST_TCP_SYN)
+        return ST_SIDE_CLIENT;
     if (seg->n_replies > 0)
         return ST_SIDE_SERVER;
     if (seg->n_commands > 0)
         return ST_SIDE_CLIENT;
+    if (src_smtp != dst_smtp)
+        return src_smtp ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
     if (pinfo->match_uint == pinfo->destport && pinfo->match_uint != pinfo->srcport)
         return ST_SIDE_CLIENT;
     if (pinfo->match_uint == pinfo->srcport && pinfo->match_uint != pinfo->destport)
         return ST_SIDE_SERVER;
     return ST_SIDE_NONE;
+}
+
+/* The TCP ports the SMTP dissector is registered on, Decode As included. */
+static void seed_port(const gchar *table _U_, ftenum_t type _U_, gpointer key, gpointer value, gpointer data _U_)
+{
+    dissector_handle_t handle = dtbl_entry_get_handle((dtbl_entry_t *)value);
+
+    if (handle != NULL && dissector_handle_get_protocol_index(handle) == st_fields_proto_smtp())
+        learn_port(GPOINTER_TO_UINT(key));
 }
 
 static tracked_session *start_session(conversation_t *conv, packet_info *pinfo, const st_segment *seg)
@@ -129,7 +150,7 @@ static void store_note(guint32 frame, const st_note *note)
     }
 }
 
-static void analyse(proto_tree *tree, packet_info *pinfo, bool has_smtp)
+static void analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 {
     conversation_t *conv = find_conversation_pinfo(pinfo, 0);
     tracked_session *s;
@@ -140,12 +161,11 @@ static void analyse(proto_tree *tree, packet_info *pinfo, bool has_smtp)
     if (conv == NULL)
         return;
     s = (tracked_session *)conversation_get_proto_data(conv, proto_smtp_timeout);
-    if (s == NULL && !has_smtp)
-        return;
     st_fields_read(tree, pinfo, &seg);
     if (s == NULL && (s = start_session(conv, pinfo, &seg)) == NULL)
         return;
     seg.from = side_of(s, pinfo);
+    seg.truncated = tvb_captured_length(tvb) < tvb_reported_length(tvb);
     st_session_feed(&s->core, &config, &seg, &here, &earlier, &earlier_frame);
     if (here.findings != 0)
         store_note(pinfo->num, &here);
@@ -164,7 +184,7 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     if (inside_icmp || (!has_smtp && !on_server_port(pinfo)))
         return 0;
     if (!PINFO_FD_VISITED(pinfo))
-        analyse(tree, pinfo, has_smtp);
+        analyse(tvb, tree, pinfo);
     note = (const st_note *)wmem_map_lookup(notes_by_frame, GUINT_TO_POINTER(pinfo->num));
     if (note != NULL)
         st_render(tvb, pinfo, tree, note);
@@ -177,6 +197,7 @@ static void init_file(void)
     config.min_timeout_ns = 1000000000;
     n_server_ports = 0;
     any_port = false;
+    dissector_table_foreach("tcp.port", seed_port, NULL);
     set_postdissector_wanted_hfids(smtp_timeout_handle, st_fields_wanted());
 }
 

@@ -133,10 +133,10 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
         proto_item_set_generated(proto_tree_add_uint64(tree, hf_data_bytes, tvb, 0, 0, n->data_bytes));
     if (n->silent_side != ST_SIDE_NONE)
         add_string(tree, hf_silent_side, tvb, st_side_name((st_side)n->silent_side));
-    if (n->has & ST_HAS_IDLE) {
+    if (n->has & ST_HAS_IDLE)
         add_time(tree, hf_idle, tvb, n->idle_ns);
+    if (n->has & ST_HAS_IDLE_START)
         add_frame(tree, hf_idle_start, tvb, n->idle_start_frame);
-    }
     if (n->has & ST_HAS_SERVER_TIMEOUT)
         add_time(tree, hf_server_timeout, tvb, n->server_timeout_ns);
     if (n->has & ST_HAS_CLIENT_STALL)
@@ -177,12 +177,16 @@ void st_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st_not
     proto_tree *st_tree = proto_item_add_subtree(item, ett_st);
     char message[512];
 
+    const char *separator = ": ";
+
     proto_item_set_generated(item);
     add_fields(st_tree, tvb, n);
     for (unsigned bit = 0; bit < ST_FINDING_COUNT; bit++) {
         st_finding finding = (st_finding)(1u << bit);
         if (!(n->findings & finding))
             continue;
+        proto_item_append_text(item, "%s%s", separator, st_finding_name(finding));
+        separator = ", ";
         st_note_message(n, finding, message, sizeof(message));
         expert_add_info_format(pinfo, item, expert_for(finding), "%s", message);
     }

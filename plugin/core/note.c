@@ -22,6 +22,19 @@ static const char *side_title(st_side side)
     return side == ST_SIDE_SERVER ? "Server" : "Client";
 }
 
+const char *st_finding_name(st_finding finding)
+{
+    switch (finding) {
+    case ST_FIND_GAP:              return "gap";
+    case ST_FIND_REPLY:            return "session-ending reply";
+    case ST_FIND_SILENT_CLOSE:     return "silent close";
+    case ST_FIND_DATA_AFTER_CLOSE: return "data after close";
+    case ST_FIND_RST_AFTER_CLOSE:  return "reset after close";
+    case ST_FIND_IDLE_START:       return "idle interval start";
+    default:                       return "";
+    }
+}
+
 void st_note_merge(st_note *into, const st_note *from)
 {
     uint32_t new_has = from->has & ~into->has;
@@ -35,9 +48,9 @@ void st_note_merge(st_note *into, const st_note *from)
     if (new_has & ST_HAS_DATA_BYTES)     into->data_bytes = from->data_bytes;
     if (new_has & ST_HAS_IDLE) {
         into->idle_ns = from->idle_ns;
-        into->idle_start_frame = from->idle_start_frame;
         into->silent_side = from->silent_side;
     }
+    if (new_has & ST_HAS_IDLE_START)     into->idle_start_frame = from->idle_start_frame;
     if (new_has & ST_HAS_SERVER_TIMEOUT) into->server_timeout_ns = from->server_timeout_ns;
     if (new_has & ST_HAS_CLIENT_STALL)   into->client_stall_ns = from->client_stall_ns;
     if (new_has & ST_HAS_EXCEEDED_BY)    into->exceeded_by_ns = from->exceeded_by_ns;

@@ -39,6 +39,7 @@ typedef enum {
     ST_HAS_SINCE_CLOSE    = 1u << 6,
     ST_HAS_CLOSE_FRAME    = 1u << 7,
     ST_HAS_REPLY_FRAME    = 1u << 8,
+    ST_HAS_IDLE_START     = 1u << 9,
 } st_has;
 
 typedef struct {
@@ -65,6 +66,9 @@ typedef struct {
     int64_t  since_close_ns;
     int64_t  silence_ns;         /* ST_FIND_IDLE_START: how long it lasted */
 } st_note;
+
+/* A short name for the finding: "gap", "silent close"... */
+const char *st_finding_name(st_finding finding);
 
 /* Fold a later note for the same frame into an earlier one. */
 void st_note_merge(st_note *into, const st_note *from);

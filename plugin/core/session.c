@@ -84,17 +84,20 @@ static st_after pending_pop(st_session *s)
 
 /* ---- who must speak next ---- */
 
+/* The server owes its greeting, or a reply to a command whose data (a BDAT
+ * chunk) it has all received. */
+static bool server_owes(const st_session *s)
+{
+    return s->flags & ST_S_BANNER_PENDING || (s->bdat_left == 0 && pending_total(s) > 0);
+}
+
 static st_side expected_speaker(const st_session *s)
 {
     if (!(s->flags & ST_S_SYNCED) || s->flags & ST_S_ENDED)
         return ST_SIDE_NONE;
     if (s->flags & ST_S_OPAQUE)
         return s->flags & ST_S_OPAQUE_SPOKE ? ST_SIDE_NONE : ST_SIDE_CLIENT;
-    if (s->flags & ST_S_BANNER_PENDING)
-        return ST_SIDE_SERVER;
-    if (s->bdat_left > 0)
-        return ST_SIDE_CLIENT;
-    return pending_total(s) > 0 ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+    return server_owes(s) ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
 }
 
 /* What the silent side was busy with: the command it owes a reply to, or
@@ -103,7 +106,7 @@ static st_after waiting_after(const st_session *s, st_side silent)
 {
     if (silent == ST_SIDE_SERVER)
         return s->flags & ST_S_BANNER_PENDING ? ST_AFTER_CONNECT : pending_peek(s);
-    return (st_after)s->after;
+    return s->bdat_left > 0 ? ST_AFTER_BDAT : (st_after)s->after;
 }
 
 static bool counts_message_bytes(st_after after)
@@ -130,7 +133,7 @@ static void note_interval(const st_session *s, const st_segment *seg, st_side si
     }
     n->silent_side = (uint8_t)silent;
     if (s->last_payload_frame != 0) {
-        n->has |= ST_HAS_IDLE;
+        n->has |= ST_HAS_IDLE | ST_HAS_IDLE_START;
         n->idle_ns = elapsed(s->last_payload_ts, seg->ts_ns);
         n->idle_start_frame = s->last_payload_frame;
     }
@@ -175,9 +178,8 @@ static void apply_answer(st_session *s, st_after verb, unsigned code, bool was_s
 }
 
 static void note_reply(st_session *s, const st_config *cfg, const st_segment *seg, const st_reply *r,
-                       bool owing, st_after answered, st_note *n)
+                       bool synced, bool owing, st_after answered, st_note *n)
 {
-    bool synced = s->flags & ST_S_SYNCED;
     st_side silent = !synced ? ST_SIDE_NONE : owing ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
 
     n->findings |= ST_FIND_REPLY;
@@ -185,7 +187,7 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     memcpy(n->reply_status, r->status, sizeof(n->reply_status));
     n->reply_text = r->text;
     n->reply_text_len = r->text_len;
-    note_interval(s, seg, silent, owing ? answered : (st_after)s->after, n);
+    note_interval(s, seg, silent, owing ? answered : waiting_after(s, ST_SIDE_CLIENT), n);
     if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->min_timeout_ns)
         note_server_timeout(s, n);
     s->reply_frame = seg->frame;
@@ -193,7 +195,7 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     s->reply_code = (uint16_t)r->code;
 }
 
-static void on_reply(st_session *s, const st_config *cfg, const st_segment *seg, unsigned index, st_note *n)
+static bool on_reply(st_session *s, const st_config *cfg, const st_segment *seg, unsigned index, st_note *n)
 {
     st_reply r;
     bool was_synced = s->flags & ST_S_SYNCED;
@@ -201,7 +203,7 @@ static void on_reply(st_session *s, const st_config *cfg, const st_segment *seg,
     st_after answered;
 
     if (!st_reply_parse(seg->replies[index].text, seg->replies[index].len, &r))
-        return;
+        return false;
     if (!was_synced) {
         /* A capture that began mid-session: assume the replies in this frame
          * answer the newest commands, and forget older ones. */
@@ -210,10 +212,10 @@ static void on_reply(st_session *s, const st_config *cfg, const st_segment *seg,
             pending_pop(s);
         s->flags |= ST_S_SYNCED;
     }
-    owing = s->flags & ST_S_BANNER_PENDING || pending_total(s) > 0;
+    owing = server_owes(s);
     answered = s->flags & ST_S_BANNER_PENDING ? ST_AFTER_CONNECT : pending_peek(s);
     if (s->reply_frame == 0 && st_reply_ends_session(&r, was_synced && !owing))
-        note_reply(s, cfg, seg, &r, owing, answered, n);
+        note_reply(s, cfg, seg, &r, was_synced, owing, answered, n);
 
     if (s->flags & ST_S_BANNER_PENDING) {
         s->flags &= (uint8_t)~ST_S_BANNER_PENDING;
@@ -231,6 +233,7 @@ static void on_reply(st_session *s, const st_config *cfg, const st_segment *seg,
     } else if (r.code == 221) {
         s->flags |= ST_S_ENDED;
     }
+    return true;
 }
 
 /* ---- commands and message bytes ---- */
@@ -338,7 +341,7 @@ static void on_late_data(st_session *s, const st_segment *seg, uint32_t fresh, s
     n->late_bytes = fresh;
     note_close_reference(s, seg, true, n);
     if (s->timeout_start_frame != 0) {
-        n->has |= ST_HAS_CLIENT_STALL | ST_HAS_EXCEEDED_BY | ST_HAS_SERVER_TIMEOUT;
+        n->has |= ST_HAS_CLIENT_STALL | ST_HAS_EXCEEDED_BY | ST_HAS_SERVER_TIMEOUT | ST_HAS_IDLE_START;
         n->client_stall_ns = elapsed(s->timeout_start_ts, seg->ts_ns);
         n->server_timeout_ns = s->server_timeout_ns;
         n->exceeded_by_ns = elapsed(s->server_timeout_ns, n->client_stall_ns);
@@ -363,10 +366,12 @@ static void on_rst(st_session *s, const st_segment *seg, st_note *n)
 
 static void start_connection(st_session *s, const st_segment *seg)
 {
-    if (s->last_payload_frame != 0 || s->fin_seen & (ST_M_RST | 0x06))
+    if (s->data_bytes != 0 || s->after != ST_AFTER_NONE || s->fin_seen & (ST_M_RST | 0x06))
         st_session_init(s); /* the ports were reused for a new connection */
     s->flags |= ST_S_SYNCED | ST_S_BANNER_PENDING;
-    (void)seg;
+    /* The server owes its greeting from the handshake on. */
+    s->last_payload_ts = seg->ts_ns;
+    s->last_payload_frame = seg->frame;
 }
 
 static void note_idle_start(const st_note *n, const st_segment *seg, st_note *earlier, uint32_t *earlier_frame)
@@ -390,33 +395,50 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     bool closed = s->closed_by != ST_SIDE_NONE || s->reply_frame != 0;
     st_side expected;
     uint32_t fresh;
+    st_note gap = { 0 };
 
     memset(here, 0, sizeof(*here));
     memset(earlier, 0, sizeof(*earlier));
     *earlier_frame = 0;
     if (seg->from != ST_SIDE_CLIENT && seg->from != ST_SIDE_SERVER)
         return;
-    if (seg->tcp_flags & ST_TCP_SYN && !(seg->tcp_flags & ST_TCP_ACK) && seg->from == ST_SIDE_CLIENT) {
+    if (seg->tcp_flags & ST_TCP_SYN && seg->from == ST_SIDE_CLIENT && !(seg->tcp_flags & ST_TCP_ACK)) {
         start_connection(s, seg);
         closed = false;
+    } else if (seg->tcp_flags & ST_TCP_SYN && seg->from == ST_SIDE_SERVER && s->flags & ST_S_BANNER_PENDING) {
+        s->last_payload_ts = seg->ts_ns;
+        s->last_payload_frame = seg->frame;
     }
     fresh = fresh_bytes(s, seg);
     expected = expected_speaker(s);
 
     if ((fresh > 0 || fresh_fin || rst) && !closed && s->last_payload_frame != 0 && expected != ST_SIDE_NONE &&
         elapsed(s->last_payload_ts, seg->ts_ns) >= cfg->gap_threshold_ns) {
-        here->findings |= ST_FIND_GAP;
-        note_interval(s, seg, expected, waiting_after(s, expected), here);
+        gap.findings = ST_FIND_GAP;
+        note_interval(s, seg, expected, waiting_after(s, expected), &gap);
     }
     if (seg->from == ST_SIDE_SERVER) {
+        unsigned parsed = 0;
         for (unsigned i = 0; i < seg->n_replies; i++)
-            on_reply(s, cfg, seg, i, here);
+            parsed += on_reply(s, cfg, seg, i, here);
+        if (fresh > 0 && parsed == 0 && !(s->flags & ST_S_OPAQUE)) {
+            /* The server said something that is no SMTP reply (noise on port
+             * 25, or bytes the SMTP dissector skipped): the dialogue state
+             * is unknown, and the silence it ended may not be SMTP's. */
+            s->flags &= (uint8_t)~(ST_S_SYNCED | ST_S_BANNER_PENDING | ST_S_AUTH_REPLY);
+            gap.findings = 0;
+        }
     } else if (fresh > 0) {
         if (server_closed(s))
             on_late_data(s, seg, fresh, here);
         on_client_bytes(s, seg, fresh);
         if (s->flags & ST_S_OPAQUE)
             s->flags |= ST_S_OPAQUE_SPOKE;
+    }
+    if (seg->truncated && fresh > 0) {
+        /* Replies or commands may be missing: who must speak is unknown
+         * until the next reply that can be read. */
+        s->flags &= (uint8_t)~(ST_S_SYNCED | ST_S_BANNER_PENDING | ST_S_AUTH_REPLY);
     }
     if (fresh_fin)
         on_fin(s, cfg, seg, expected, here);
@@ -426,5 +448,7 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
         s->last_payload_ts = seg->ts_ns;
         s->last_payload_frame = seg->frame;
     }
+    if (gap.findings != 0)
+        st_note_merge(here, &gap);
     note_idle_start(here, seg, earlier, earlier_frame);
 }

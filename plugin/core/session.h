@@ -38,6 +38,7 @@ typedef struct {
     const st_line *commands;     /* each client command line */
     unsigned       n_commands;
     bool           eom;          /* the client's end of message ("." line) */
+    bool           truncated;    /* the capture holds only part of the payload */
 } st_segment;
 
 typedef struct {

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Run the real tshark with the freshly built plugin, as a user would.
+
+Wireshark ignores personal plugin folders and WIRESHARK_PLUGIN_DIR when it
+runs as root, and CI runs as root: so tshark runs here as 'nobody' (setpriv)
+with a temporary HOME.  WIRESHARK_PLUGIN_DIR points at a folder holding only
+the plugin under test, so a copy installed system-wide cannot stand in for it.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+PLUGIN = os.environ["SMTP_TIMEOUT_PLUGIN"]
+TESTDATA = os.environ["SMTP_TIMEOUT_TESTDATA"]
+WIRESHARK_XY = os.environ["WIRESHARK_XY"]
+TSHARK = os.environ.get("TSHARK", "tshark")
+EDITCAP_PATH = os.environ.get("EDITCAP", "editcap")
+MERGECAP_PATH = os.environ.get("MERGECAP", "mergecap")
+# How each of smtp_timeout's expert messages begins; TCP's own are left out.
+OURS = re.compile(r"^(Client |Server |Idle interval starts here|\d{3}[ :])")
+NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def ms(value):
+    """A relative-time field as tshark prints it ("59.953550000"), to the ms."""
+    return "%.3f" % float(value) if value else ""
+
+
+class TsharkCase(unittest.TestCase):
+    """A test class gets one sandbox: HOME, plugin folder, copies of captures."""
+
+    maxDiff = None
+    EDITCAP = EDITCAP_PATH
+    MERGECAP = MERGECAP_PATH
+
+    @classmethod
+    def setUpClass(cls):
+        cls.home = tempfile.mkdtemp(prefix="smtp-timeout-test-")
+        os.chmod(cls.home, 0o755)
+        cls.plugin_dir = os.path.join(cls.home, "plugins")
+        epan = os.path.join(cls.plugin_dir, WIRESHARK_XY, "epan")
+        os.makedirs(epan)
+        shutil.copy(PLUGIN, epan)
+        for root, dirs, files in os.walk(cls.home):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.home, ignore_errors=True)
+
+    @classmethod
+    def capture(cls, name):
+        """A copy of testdata/NAME that the unprivileged user can read."""
+        path = os.path.join(cls.home, name)
+        if not os.path.exists(path):
+            shutil.copy(os.path.join(TESTDATA, name), path)
+            os.chmod(path, 0o644)
+        return path
+
+    @classmethod
+    def scratch(cls, name):
+        """A path in the sandbox for a capture a test makes (readable by all)."""
+        return os.path.join(cls.home, name)
+
+    @classmethod
+    def run_tool(cls, argv, unprivileged=True):
+        env = {"HOME": cls.home, "WIRESHARK_PLUGIN_DIR": cls.plugin_dir, "TZ": "UTC",
+               "LC_ALL": "C.UTF-8", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        if unprivileged and os.geteuid() == 0:
+            argv = NOBODY + argv
+        proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              encoding="utf-8", errors="replace", check=False)
+
+        if proc.returncode != 0:
+            raise AssertionError("%s failed (%d): %s" % (argv, proc.returncode, proc.stderr))
+        return proc.stdout
+
+    @classmethod
+    def derive(cls, output, argv):
+        """Make a capture with editcap or mergecap; the unprivileged tshark reads it."""
+        path = cls.scratch(output)
+        cls.run_tool([arg if arg != "{out}" else path for arg in argv], unprivileged=False)
+        os.chmod(path, 0o644)
+        return path
+
+    def tshark(self, *args):
+        out = self.run_tool([TSHARK] + list(args))
+        return out
+
+    def findings(self, capture, fields, *extra, two_pass=False):
+        """Rows of `-Y smtp_timeout -T fields` for the given fields."""
+        args = ["-r", capture, "-Y", "smtp_timeout", "-T", "fields", "-E", "occurrence=a",
+                "-E", "separator=|", "-E", "aggregator=;"]
+        for field in fields:
+            args += ["-e", field]
+        if two_pass:
+            args.insert(0, "-2")
+        out = self.tshark(*(list(extra) + args))
+        return [line.split("|") for line in out.splitlines()]
+
+    def messages(self, capture, *extra, two_pass=False):
+        """{frame: [smtp_timeout's expert messages]}"""
+        rows = self.findings(capture, ["frame.number", "_ws.expert.message"], *extra, two_pass=two_pass)
+        return {int(frame): [m for m in messages.split(";") if OURS.match(m)] for frame, messages in rows}
+
+    def assert_plugin_loaded(self):
+        plugins = self.tshark("-G", "plugins")
+        line = [l for l in plugins.splitlines() if l.startswith("smtp_timeout.so")]
+        self.assertEqual(len(line), 1, plugins)
+        self.assertTrue(line[0].endswith(os.path.join(self.plugin_dir, WIRESHARK_XY, "epan", "smtp_timeout.so")),
+                        line[0])
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Sourced by setup.sh and test.sh: the Debian packages the project needs, and
+# a function that installs the missing ones (as root) or names them.
+PACKAGES="cmake gcc make pkg-config libglib2.0-dev wireshark-dev tshark python3 util-linux"
+
+missing_packages() {
+    for p in $PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || printf '%s ' "$p"
+    done
+}
+
+install_missing() {
+    missing=$(missing_packages)
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Missing Debian packages: $missing" >&2
+        echo "Run 'sudo cmake/setup.sh' once, or: sudo apt-get install $missing" >&2
+        exit 1
+    fi
+    echo "Installing: $missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by setup.sh and test.sh: the Debian packages the project needs, and
 # a function that installs the missing ones (as root) or names them.
-PACKAGES="cmake gcc make pkg-config libglib2.0-dev wireshark-dev tshark python3 util-linux"
+# postfix, openssl and iproute2 are for the live tests (a private Postfix on
+# loopback); the system's Postfix is installed unconfigured and stays stopped.
+PACKAGES="cmake gcc make pkg-config libglib2.0-dev wireshark-dev tshark python3 util-linux postfix openssl iproute2"
 
 missing_packages() {
     for p in $PACKAGES; do
@@ -19,6 +21,7 @@ install_missing() {
     fi
     echo "Installing: $missing"
     export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     apt-get update -qq
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Each testdata/NAME.pcap is exactly what scenarios/NAME.scn makes, and
-each capture is listed in testdata/README.md."""
+every capture (recordings in subfolders too) is listed in testdata/README.md."""
 
 import os
 import subprocess
@@ -25,6 +25,11 @@ with tempfile.TemporaryDirectory() as tmp:
             failures.append("%s.pcap differs from scenarios/%s.scn (run testdata/make-all)" % (name, name))
         if "`%s.pcap`" % name not in readme:
             failures.append("%s.pcap is not listed in testdata/README.md" % name)
+for root, dirs, files in os.walk(testdata):
+    for f in files:
+        rel = os.path.relpath(os.path.join(root, f), testdata)
+        if f.endswith(".pcap") and os.path.dirname(rel) and "`%s`" % rel not in readme:
+            failures.append("%s is not listed in testdata/README.md" % rel)
 for f in failures:
     print("FAIL:", f)
 print("%d passed, %d failed" % (len(names) - len(set(f.split(".")[0] for f in failures)), len(failures)))

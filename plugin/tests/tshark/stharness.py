@@ -58,7 +58,7 @@ class TsharkCase(unittest.TestCase):
     @classmethod
     def capture(cls, name):
         """A copy of testdata/NAME that the unprivileged user can read."""
-        path = os.path.join(cls.home, name)
+        path = os.path.join(cls.home, name.replace("/", "-"))
         if not os.path.exists(path):
             shutil.copy(os.path.join(TESTDATA, name), path)
             os.chmod(path, 0o644)

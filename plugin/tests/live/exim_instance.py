@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A private Exim for the live tests, run from Debian's exim4-daemon-light
+package unpacked into the build tree (the package conflicts with postfix,
+so it is never installed).  Loopback only, a port of its own, every message
+blackholed, smtp_receive_timeout of SMTPD_TIMEOUT seconds.  It needs the
+system user Debian-exim, which it creates when missing.
+
+    exim_instance.py start DIR PORT
+    exim_instance.py stop DIR
+
+When the package cannot be had (no archive), start says so and leaves the
+marker DIR/unavailable: the Exim tests then skip.
+"""
+
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from postfix_instance import SMTPD_TIMEOUT, listening
+
+PACKAGES = ["exim4-daemon-light", "exim4-base", "exim4-config"]
+
+
+def config(base, port):
+    return "\n".join([
+        "primary_hostname = exim.smtp-timeout.test",
+        "daemon_smtp_ports = %d" % port,
+        "local_interfaces = <; 127.0.0.1 ; ::1",
+        "spool_directory = %s/spool" % base,
+        "log_file_path = %s/log/%%slog" % base,
+        "smtp_receive_timeout = %ds" % SMTPD_TIMEOUT,
+        "host_lookup =",
+        "rfc1413_hosts =",
+        "keep_environment =",
+        "tls_advertise_hosts =",
+        "acl_smtp_rcpt = acl_check_rcpt",
+        "begin acl",
+        "acl_check_rcpt:",
+        "  accept",
+        "begin routers",
+        "discard_all:",
+        "  driver = redirect",
+        "  data = :blackhole:",
+        "",
+    ])
+
+
+def unpack(base):
+    """The exim4 binary from Debian's packages, downloaded if need be."""
+    debs = os.path.join(base, "debs")
+    os.makedirs(debs, exist_ok=True)
+    if len(glob.glob(os.path.join(debs, "*.deb"))) < len(PACKAGES):
+        for name in PACKAGES:
+            if subprocess.run(["apt-get", "download", name], cwd=debs, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, check=False).returncode != 0:
+                return None
+    root = os.path.join(base, "root")
+    for deb in glob.glob(os.path.join(debs, "*.deb")):
+        subprocess.run(["dpkg", "-x", deb, root], check=True)
+    return os.path.join(root, "usr", "sbin", "exim4")
+
+
+def start(base, port):
+    base = os.path.abspath(base)
+    stop(base)
+    for sub in ("spool", "log", "root"):
+        shutil.rmtree(os.path.join(base, sub), ignore_errors=True)
+    os.makedirs(base, exist_ok=True)
+    marker = os.path.join(base, "unavailable")
+    if os.path.exists(marker):
+        os.unlink(marker)
+    exim = unpack(base)
+    if exim is None or not os.path.exists(exim):
+        open(marker, "w").write("exim4-daemon-light could not be downloaded\n")
+        print("EXIM UNAVAILABLE: the package could not be downloaded; the Exim live tests will skip")
+        return
+    if subprocess.run(["id", "Debian-exim"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "Debian-exim"],
+                       check=True)
+    for sub in ("spool", "log"):
+        os.makedirs(os.path.join(base, sub))
+        shutil.chown(os.path.join(base, sub), user="Debian-exim")
+    conf = os.path.join(base, "exim.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write(config(base, port))
+    os.chmod(conf, 0o644)
+    subprocess.run([exim, "-C", conf, "-bd", "-oP", os.path.join(base, "exim.pid")], check=True)
+    for _ in range(100):
+        if listening(port):
+            return
+        time.sleep(0.1)
+    raise SystemExit("Exim did not start listening on port %d" % port)
+
+
+def stop(base):
+    pidfile = os.path.join(os.path.abspath(base), "exim.pid")
+    try:
+        pid = int(open(pidfile).read().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        return
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.1)
+    os.unlink(pidfile)
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == "start":
+        start(argv[2], int(argv[3]))
+    elif len(argv) == 3 and argv[1] == "stop":
+        stop(argv[2])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

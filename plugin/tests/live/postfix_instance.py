@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A private Postfix instance for the live tests, from Debian's package.
+
+Everything lives under one folder of the build tree: configuration, queue,
+data, log, and a throw-away self-signed certificate.  It listens on
+loopback only, on a port of its own, delivers every message to the discard
+transport, and times out after SMTPD_TIMEOUT seconds.  The system's own
+Postfix configuration is neither read nor changed, and its instance stays
+stopped.
+
+    postfix_instance.py start DIR PORT
+    postfix_instance.py stop DIR
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+SMTPD_TIMEOUT = 3
+HOSTNAME = "mx.smtp-timeout.test"
+
+
+def paths(base):
+    base = os.path.abspath(base)
+    return {"base": base, "conf": os.path.join(base, "etc"), "queue": os.path.join(base, "spool"),
+            "data": os.path.join(base, "data"), "log": os.path.join(base, "postfix.log")}
+
+
+def main_cf(p, port):
+    return "\n".join([
+        "compatibility_level = 3.6",
+        "queue_directory = %s" % p["queue"],
+        "data_directory = %s" % p["data"],
+        "mail_owner = postfix",
+        "setgid_group = postdrop",
+        "myhostname = %s" % HOSTNAME,
+        "mydomain = smtp-timeout.test",
+        "myorigin = $myhostname",
+        "mydestination =",
+        "alias_maps =",
+        "alias_database =",
+        "inet_interfaces = loopback-only",
+        "inet_protocols = all",
+        "mynetworks = 127.0.0.0/8 [::1]/128",
+        "smtpd_relay_restrictions = permit_mynetworks, reject",
+        "smtpd_banner = $myhostname ESMTP Postfix",
+        "default_transport = discard:live test",
+        "relay_transport = discard:live test",
+        "local_transport = discard:live test",
+        "smtpd_timeout = %ds" % SMTPD_TIMEOUT,
+        "smtpd_starttls_timeout = %ds" % SMTPD_TIMEOUT,
+        "smtpd_tls_security_level = may",
+        "smtpd_tls_cert_file = %s/cert.pem" % p["conf"],
+        "smtpd_tls_key_file = %s/key.pem" % p["conf"],
+        "maillog_file = %s" % p["log"],
+        "maillog_file_prefixes = %s" % p["base"],
+        "smtp_dns_support_level = disabled",
+        "# listens on port %d (master.cf)" % port,
+        "",
+    ])
+
+
+def master_cf(port):
+    """Debian's stock master.cf, with smtpd on our port (chroot is turned off later)."""
+    lines = []
+    for line in open("/usr/share/postfix/master.cf.dist", encoding="utf-8"):
+        if line.startswith("smtp      inet"):
+            line = "%d inet n - n - - smtpd\n" % port
+        lines.append(line)
+    return "".join(lines)
+
+
+def run(*argv):
+    subprocess.run(argv, check=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def master_pid(p):
+    try:
+        with open(os.path.join(p["queue"], "pid", "master.pid"), encoding="ascii") as f:
+            pid = int(f.read().strip())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+def start(base, port):
+    p = paths(base)
+    if master_pid(p):
+        stop(base)
+    shutil.rmtree(p["base"], ignore_errors=True)
+    for d in ("conf", "queue", "data"):
+        os.makedirs(p[d])
+    os.chmod(p["base"], 0o755)
+    with open(os.path.join(p["conf"], "main.cf"), "w", encoding="utf-8") as f:
+        f.write(main_cf(p, port))
+    with open(os.path.join(p["conf"], "master.cf"), "w", encoding="utf-8") as f:
+        f.write(master_cf(port))
+    run("postconf", "-c", p["conf"], "-F", "*/*/chroot = n")
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + HOSTNAME,
+        "-keyout", os.path.join(p["conf"], "key.pem"), "-out", os.path.join(p["conf"], "cert.pem"))
+    os.chmod(os.path.join(p["conf"], "key.pem"), 0o600)
+    open(p["log"], "w").close()
+    run("postfix", "-c", p["conf"], "set-permissions")
+    run("postfix", "-c", p["conf"], "start")
+    for _ in range(100):
+        if master_pid(p) and listening(port):
+            return
+        time.sleep(0.1)
+    raise SystemExit("Postfix did not start listening on port %d: %s" % (port, open(p["log"]).read()))
+
+
+def listening(port):
+    out = subprocess.run(["ss", "-Hltn", "sport = :%d" % port], stdout=subprocess.PIPE,
+                         encoding="utf-8", check=False).stdout
+    return out.strip() != ""
+
+
+def stop(base):
+    p = paths(base)
+    pid = master_pid(p)
+    if pid is None:
+        return
+    subprocess.run(["postfix", "-c", p["conf"], "stop"], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        if master_pid(p) is None:
+            return
+        time.sleep(0.1)
+    subprocess.run(["postfix", "-c", p["conf"], "abort"], check=False)
+
+
+def main(argv):
+    if len(argv) == 4 and argv[1] == "start":
+        start(argv[2], int(argv[3]))
+    elif len(argv) == 3 and argv[1] == "stop":
+        stop(argv[2])
+    else:
+        raise SystemExit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

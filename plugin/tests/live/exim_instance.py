@@ -62,7 +62,26 @@ def unpack(base):
     root = os.path.join(base, "root")
     for deb in glob.glob(os.path.join(debs, "*.deb")):
         subprocess.run(["dpkg", "-x", deb, root], check=True)
+    if not shared_libraries(glob.glob(os.path.join(debs, "exim4-daemon-light_*.deb"))[0]):
+        return None
     return os.path.join(root, "usr", "sbin", "exim4")
+
+
+def shared_libraries(deb):
+    """Install the libraries the daemon links against (they do not conflict
+    with postfix), as its package would have pulled them in."""
+    depends = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], stdout=subprocess.PIPE, encoding="utf-8",
+                             check=True).stdout
+    libs = sorted({d.split()[0] for alt in depends.split(",") for d in [alt.split("|")[0].strip()]
+                   if d.startswith("lib")})
+    missing = [l for l in libs if subprocess.run(["dpkg-query", "-W", "-f=${Status}", l], stdout=subprocess.PIPE,
+                                                 encoding="utf-8", stderr=subprocess.DEVNULL,
+                                                 check=False).stdout != "install ok installed"]
+    if not missing:
+        return True
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    return subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
 
 
 def start(base, port):

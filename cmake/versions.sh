@@ -1,0 +1,91 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The whole test suite against other Wireshark versions, each in a Debian
+# chroot that is built once with debootstrap and then reused:
+#
+#   sudo cmake/versions.sh [SUITE...]      default: trixie (4.4) sid (4.6)
+#
+# Chroots are cached in $SMTP_TIMEOUT_CHROOTS (default
+# /var/cache/smtp-timeout/chroots), outside the source tree; with a warm
+# cache it runs offline.  One line per version: passed, FAILED, or SKIPPED
+# when the chroot cannot be built (archive unreachable).  The exit status is
+# non-zero only if a version FAILED.
+set -u
+src=$(cd "$(dirname "$0")/.." && pwd)
+cache=${SMTP_TIMEOUT_CHROOTS:-/var/cache/smtp-timeout/chroots}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+packages=tshark,wireshark-dev,libwireshark-dev,libglib2.0-dev,cmake,gcc,make,pkg-config,python3,util-linux
+packages=$packages,postfix,openssl,iproute2,passwd,ca-certificates
+suites=${*:-trixie sid}
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "cmake/versions.sh needs root (debootstrap, chroot)" >&2
+    exit 2
+fi
+command -v debootstrap >/dev/null || { apt-get install -y -qq debootstrap >/dev/null 2>&1 || true; }
+mkdir -p "$cache"
+
+mounted=""
+unmount_all() {
+    for m in $mounted; do umount "$m" 2>/dev/null; done
+    mounted=""
+}
+trap unmount_all EXIT INT TERM
+
+mount_into() {
+    root=$1
+    mount -t proc proc "$root/proc" && mounted="$root/proc $mounted"
+    mount -t sysfs sys "$root/sys" && mounted="$root/sys $mounted"
+    mount --bind /dev "$root/dev" && mounted="$root/dev $mounted"
+}
+
+# A chroot for one suite, or a reason on stdout why there is none.
+build_chroot() {
+    suite=$1 root=$cache/$1 log=$cache/$1.build.log
+    rm -rf "$root.new"
+    echo "Building the $suite chroot in $root (once; log in $log)..." >&2
+    if ! debootstrap --variant=minbase --include="$packages" "$suite" "$root.new" "$mirror" >"$log" 2>&1; then
+        # A library transition in unstable can leave a package unconfigurable
+        # while everything we need works: configure the rest regardless.
+        [ -x "$root.new/usr/bin/tshark" ] || { echo "debootstrap failed"; return 1; }
+        mount_into "$root.new"
+        chroot "$root.new" dpkg --configure -a --force-depends >>"$log" 2>&1
+        unmount_all
+    fi
+    chroot "$root.new" tshark --version >/dev/null 2>&1 || { echo "tshark does not run"; return 1; }
+    # The archive may be a dated snapshot: accept its expired Release files,
+    # and keep package lists for the live tests' Exim download.
+    echo 'Acquire::Check-Valid-Until "false";' >"$root.new/etc/apt/apt.conf.d/99smtp-timeout"
+    chroot "$root.new" apt-get update -qq >>"$log" 2>&1
+    mv "$root.new" "$root"
+}
+
+status=0
+for suite in $suites; do
+    root=$cache/$suite
+    if [ ! -x "$root/usr/bin/tshark" ]; then
+        if ! reason=$(build_chroot "$suite"); then
+            echo "Debian $suite: SKIPPED ($reason; the archive may be unreachable) *** NOT TESTED ***"
+            continue
+        fi
+    fi
+    version=$(chroot "$root" dpkg-query -W -f='${Version}' tshark)
+    # The sources, fresh; the chroot's own build folder is kept between runs.
+    mkdir -p "$root/src/smtp-timeout"
+    find "$root/src/smtp-timeout" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
+    tar -C "$src" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - . | tar -C "$root/src/smtp-timeout" -xf -
+    log=$cache/$suite.test.log
+    mount_into "$root"
+    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+        sh -c 'cd /src/smtp-timeout && cmake/test.sh' >"$log" 2>&1
+    rc=$?
+    unmount_all
+    summary=$(grep -E "tests passed, [0-9]+ tests failed" "$log" | tail -n 1)
+    if [ $rc -eq 0 ]; then
+        echo "Wireshark $version (Debian $suite): passed: ${summary:-?}"
+    else
+        echo "Wireshark $version (Debian $suite): FAILED: ${summary:-build failed} (log: $log)"
+        status=1
+    fi
+done
+exit $status

@@ -4,9 +4,11 @@
 # postfix, openssl and iproute2 are for the live tests (a private Postfix on
 # loopback); the system's Postfix is installed unconfigured and stays stopped.
 PACKAGES="cmake gcc make pkg-config libglib2.0-dev wireshark-dev tshark python3 util-linux postfix openssl iproute2"
+# Static analysis (ctest label lint) runs where these are installed.
+LINT_PACKAGES="clang-tidy cppcheck"
 
 missing_packages() {
-    for p in $PACKAGES; do
+    for p in $PACKAGES ${WITH_LINT:+$LINT_PACKAGES}; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || printf '%s ' "$p"
     done
 }

@@ -22,7 +22,7 @@ if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; 
     run_as="runuser -u $SUDO_USER --"
 elif [ "$(id -u)" -eq 0 ]; then
     cmake --install build >/dev/null
-    dir=$(sed -n 's/^SMTP_TIMEOUT_PLUGIN_DIR:PATH=//p' build/CMakeCache.txt)
+    dir=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' build/CMakeCache.txt)/$(sed -n 's/^SMTP_TIMEOUT_PLUGIN_DIR:PATH=//p' build/CMakeCache.txt)
 else
     cmake --build --preset default --target install-personal >/dev/null
     dir="$HOME/.local/lib/wireshark/plugins/$xy/epan"

@@ -3,7 +3,11 @@
 # The whole test suite against other Wireshark versions, each in a Debian
 # chroot that is built once with debootstrap and then reused:
 #
-#   sudo cmake/versions.sh [SUITE...]      default: trixie (4.4) sid (4.6)
+#   sudo cmake/versions.sh [SUITE...]
+#
+# default: bookworm (Wireshark 4.0), trixie (4.4), sid (4.6).  In each, the
+# .deb that cpack makes is then installed into a fresh copy of the chroot,
+# where `tshark -G plugins`, run by an ordinary user, must list the plugin.
 #
 # Chroots are cached in $SMTP_TIMEOUT_CHROOTS (default
 # /var/cache/smtp-timeout/chroots), outside the source tree; with a warm
@@ -16,7 +20,7 @@ cache=${SMTP_TIMEOUT_CHROOTS:-/var/cache/smtp-timeout/chroots}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=tshark,wireshark-dev,libwireshark-dev,libglib2.0-dev,cmake,gcc,make,pkg-config,python3,util-linux
 packages=$packages,postfix,openssl,iproute2,passwd,ca-certificates
-suites=${*:-trixie sid}
+suites=${*:-bookworm trixie sid}
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "cmake/versions.sh needs root (debootstrap, chroot)" >&2
@@ -33,31 +37,44 @@ unmount_all() {
 trap unmount_all EXIT INT TERM
 
 mount_into() {
-    root=$1
-    mount -t proc proc "$root/proc" && mounted="$root/proc $mounted"
-    mount -t sysfs sys "$root/sys" && mounted="$root/sys $mounted"
-    mount --bind /dev "$root/dev" && mounted="$root/dev $mounted"
+    mount -t proc proc "$1/proc" && mounted="$1/proc $mounted"
+    mount -t sysfs sys "$1/sys" && mounted="$1/sys $mounted"
+    mount --bind /dev "$1/dev" && mounted="$1/dev $mounted"
 }
 
 # A chroot for one suite, or a reason on stdout why there is none.
 build_chroot() {
-    suite=$1 root=$cache/$1 log=$cache/$1.build.log
-    rm -rf "$root.new"
-    echo "Building the $suite chroot in $root (once; log in $log)..." >&2
-    if ! debootstrap --variant=minbase --include="$packages" "$suite" "$root.new" "$mirror" >"$log" 2>&1; then
+    new=$cache/$1.new log=$cache/$1.build.log
+    rm -rf "$new"
+    echo "Building the $1 chroot in $cache/$1 (once; log in $log)..." >&2
+    if ! debootstrap --variant=minbase --include="$packages" "$1" "$new" "$mirror" >"$log" 2>&1; then
         # A library transition in unstable can leave a package unconfigurable
         # while everything we need works: configure the rest regardless.
-        [ -x "$root.new/usr/bin/tshark" ] || { echo "debootstrap failed"; return 1; }
-        mount_into "$root.new"
-        chroot "$root.new" dpkg --configure -a --force-depends >>"$log" 2>&1
+        [ -x "$new/usr/bin/tshark" ] || { echo "debootstrap failed"; return 1; }
+        mount_into "$new"
+        chroot "$new" dpkg --configure -a --force-depends >>"$log" 2>&1
         unmount_all
     fi
-    chroot "$root.new" tshark --version >/dev/null 2>&1 || { echo "tshark does not run"; return 1; }
+    chroot "$new" tshark --version >/dev/null 2>&1 || { echo "tshark does not run"; return 1; }
     # The archive may be a dated snapshot: accept its expired Release files,
     # and keep package lists for the live tests' Exim download.
-    echo 'Acquire::Check-Valid-Until "false";' >"$root.new/etc/apt/apt.conf.d/99smtp-timeout"
-    chroot "$root.new" apt-get update -qq >>"$log" 2>&1
-    mv "$root.new" "$root"
+    echo 'Acquire::Check-Valid-Until "false";' >"$new/etc/apt/apt.conf.d/99smtp-timeout"
+    chroot "$new" apt-get update -qq >>"$log" 2>&1
+    mv "$new" "$cache/$1"
+}
+
+# Install the .deb built in the chroot into a fresh copy of it; what
+# `tshark -G plugins` says of the plugin there, as the user nobody.
+deb_check() {
+    root=$cache/$1 fresh=$cache/$1.fresh
+    deb=$(chroot "$root" sh -c 'cd /src/smtp-timeout/build && cpack >/dev/null 2>&1 && ls *.deb') || return 1
+    rm -rf "$fresh" && mkdir "$fresh"
+    tar -C "$root" --exclude=./src --exclude='./proc/*' --exclude='./sys/*' -cf - . | tar -C "$fresh" -xf -
+    cp "$root/src/smtp-timeout/build/$deb" "$fresh/tmp/"
+    chroot "$fresh" dpkg -i "/tmp/$deb" >/dev/null 2>&1 || { rm -rf "$fresh"; return 1; }
+    chroot "$fresh" setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME=/tmp PATH=/usr/bin:/bin \
+        tshark -G plugins 2>/dev/null | grep '^smtp_timeout' | tr -s '\t ' ' '
+    rm -rf "$fresh"
 }
 
 status=0
@@ -76,13 +93,20 @@ for suite in $suites; do
     tar -C "$src" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - . | tar -C "$root/src/smtp-timeout" -xf -
     log=$cache/$suite.test.log
     mount_into "$root"
-    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 WITH_LINT= \
         sh -c 'cd /src/smtp-timeout && cmake/test.sh' >"$log" 2>&1
     rc=$?
     unmount_all
     summary=$(grep -E "tests passed, [0-9]+ tests failed" "$log" | tail -n 1)
     if [ $rc -eq 0 ]; then
-        echo "Wireshark $version (Debian $suite): passed: ${summary:-?}"
+        listed=$(deb_check "$suite")
+        case "$listed" in
+        *" dissector /usr/lib/"*"/wireshark/plugins/"*"/epan/smtp_timeout.so")
+            echo "Wireshark $version (Debian $suite): passed: $summary; .deb installed, tshark -G plugins: $listed" ;;
+        *)
+            echo "Wireshark $version (Debian $suite): FAILED: $summary, but the .deb check did not list the plugin"
+            status=1 ;;
+        esac
     else
         echo "Wireshark $version (Debian $suite): FAILED: ${summary:-build failed} (log: $log)"
         status=1

@@ -111,11 +111,13 @@ class TsharkCase(unittest.TestCase):
         return {int(frame): [m for m in messages.split(";") if OURS.match(m)] for frame, messages in rows}
 
     def assert_plugin_loaded(self):
+        """tshark -G plugins: name, the version set in CMake, type, our folder."""
         plugins = self.tshark("-G", "plugins")
-        line = [l for l in plugins.splitlines() if l.startswith("smtp_timeout.so")]
+        line = [l.split("\t") for l in plugins.splitlines() if l.startswith("smtp_timeout.so")]
         self.assertEqual(len(line), 1, plugins)
-        self.assertTrue(line[0].endswith(os.path.join(self.plugin_dir, WIRESHARK_XY, "epan", "smtp_timeout.so")),
-                        line[0])
+        self.assertEqual([f.strip() for f in line[0]],
+                         ["smtp_timeout.so", os.environ["SMTP_TIMEOUT_VERSION"], "dissector",
+                          os.path.join(self.plugin_dir, WIRESHARK_XY, "epan", "smtp_timeout.so")])
 
 
 def main():

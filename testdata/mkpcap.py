@@ -24,6 +24,7 @@ ACTION is one of:
   handshake            SYN, SYN-ACK, ACK (three frames, 100 us apart)
   syn | synack | ack   a single segment of that kind
   "text"               payload, with \\r \\n \\t \\\\ \\" \\xNN escapes
+  bulk N "text"        the text N times, in segments of 1448 bytes, 10 us apart
   data N               N bytes of message-body text
   fin | rst | rstack   FIN+ACK, bare RST, RST+ACK
   retrans              the last payload segment in this direction, again
@@ -40,6 +41,7 @@ import sys
 import time
 
 LINKTYPE_ETHERNET = 1
+MSS = 1448
 FLAG_FIN, FLAG_SYN, FLAG_RST, FLAG_PSH, FLAG_ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 BODY_LINE = b"This line is part of a synthetic message body for smtp-timeout.\r\n"
 
@@ -227,6 +229,14 @@ class Scenario:
             frame = conn.segment(direction, FLAG_ACK | FLAG_PSH, payload)
             conn.last_payload[direction] = (seq, payload)
             self.held[id(conn)] = frame
+        elif verb == "bulk":
+            count, _, text = arg.partition(" ")
+            payload = self.payload(text) * int(count)
+            for k, start in enumerate(range(0, len(payload), MSS)):
+                chunk = payload[start:start + MSS]
+                conn.last_payload[direction] = (conn.next_seq[direction], chunk)
+                self.emit(when + 10 * k, conn.segment(direction, FLAG_ACK | FLAG_PSH, chunk))
+            self.now = when + 10 * (len(payload) // MSS)
         elif verb == "release":
             self.emit(when, self.held.pop(id(conn)))
         else:

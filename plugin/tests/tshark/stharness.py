@@ -22,6 +22,12 @@ EDITCAP_PATH = os.environ.get("EDITCAP", "editcap")
 MERGECAP_PATH = os.environ.get("MERGECAP", "mergecap")
 # How each of smtp_timeout's expert messages begins; TCP's own are left out.
 OURS = re.compile(r"^(Client |Server |Idle interval starts here|\d{3}[ :])")
+# SMTP_TIMEOUT_VALGRIND=1: every tshark run under valgrind (memcheck), with
+# the suppressions for Wireshark's own reports in cmake/valgrind.supp.
+VALGRIND = (["valgrind", "--quiet", "--error-exitcode=1", "--leak-check=no",
+             "--suppressions=" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                              "cmake", "valgrind.supp")]
+            if os.environ.get("SMTP_TIMEOUT_VALGRIND") else [])
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
 
@@ -42,6 +48,8 @@ class TsharkCase(unittest.TestCase):
         cls.home = tempfile.mkdtemp(prefix="smtp-timeout-test-")
         os.chmod(cls.home, 0o755)
         cls.plugin_dir = os.path.join(cls.home, "plugins")
+        cls.extcap_dir = os.path.join(cls.home, "extcap")
+        os.makedirs(cls.extcap_dir)
         epan = os.path.join(cls.plugin_dir, WIRESHARK_XY, "epan")
         os.makedirs(epan)
         shutil.copy(PLUGIN, epan)
@@ -58,6 +66,7 @@ class TsharkCase(unittest.TestCase):
     @classmethod
     def capture(cls, name):
         """A copy of testdata/NAME that the unprivileged user can read."""
+        # (derived captures go to cls.scratch())
         path = os.path.join(cls.home, name.replace("/", "-"))
         if not os.path.exists(path):
             shutil.copy(os.path.join(TESTDATA, name), path)
@@ -71,8 +80,18 @@ class TsharkCase(unittest.TestCase):
 
     @classmethod
     def run_tool(cls, argv, unprivileged=True):
+        # No extcap helpers: the tests need none, and they would inherit a
+        # preloaded sanitizer runtime (and hang tshark -G plugins with it).
         env = {"HOME": cls.home, "WIRESHARK_PLUGIN_DIR": cls.plugin_dir, "TZ": "UTC",
+               "WIRESHARK_EXTCAP_DIR": cls.extcap_dir,
                "LC_ALL": "C.UTF-8", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        if unprivileged:
+            # Sanitizer runtimes preloaded into tshark (sanitize preset).
+            for item in filter(None, os.environ.get("SMTP_TIMEOUT_TOOL_ENV", "").split("|")):
+                key, _, value = item.partition("=")
+                env[key] = value
+            if VALGRIND and argv[0] == TSHARK:
+                argv = VALGRIND + argv
         if unprivileged and os.geteuid() == 0:
             argv = NOBODY + argv
         proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -117,6 +117,14 @@ class Robustness(TsharkCase):
         self.assertEqual(self.messages(cap, two_pass=True), {})
         self.assertEqual(self.messages(cap, "-o", "smtp_timeout.gap_threshold:1"), {})
 
+    def test_huge_reply_huge_line_and_a_real_switch_to_tls(self):
+        # A 10,000-line EHLO reply, a 1 MB command line, 30 s idle inside TLS.
+        cap = self.capture("hostile.pcap")
+        self.assertEqual(self.messages(cap, two_pass=True), {})
+        self.assertEqual(self.messages(cap, "-o", "smtp_timeout.gap_threshold:1"), {})
+        frames = self.tshark("-r", cap, "-T", "fields", "-e", "frame.number").split()
+        self.assertEqual(len(frames), 1207)
+
     def test_random_damage_never_breaks_tshark(self):
         # editcap -E flips bytes at random: tshark must still finish cleanly.
         for seed_rate in ("0.01", "0.05", "0.2"):

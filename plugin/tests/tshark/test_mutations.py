@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Mutated captures, as Wireshark's own fuzz testing makes them: random byte
+errors (editcap -E), snap-length cuts (editcap -s), time shifts of part of
+a file (editcap -t on a slice, then mergecap -a), reordering (reordercap),
+duplication (mergecap -a of a file with itself); over every capture in
+testdata/.  tshark must finish cleanly every time, with and without -2.
+
+SMTP_TIMEOUT_MUTATIONS sets the number of runs (default 120); the
+sanitize preset runs the same with the plugin under ASan and UBSan.
+"""
+
+import os
+import random
+
+from stharness import TESTDATA, TsharkCase, main
+
+RUNS = int(os.environ.get("SMTP_TIMEOUT_MUTATIONS", "120"))
+REORDERCAP = os.environ.get("REORDERCAP", "reordercap")
+DECODES = ["-d", "tcp.port==2525,smtp", "-d", "tcp.port==10025,smtp", "-d", "tcp.port==10026,smtp"]
+
+
+def all_captures():
+    found = []
+    for root, _, files in os.walk(TESTDATA):
+        found += [os.path.relpath(os.path.join(root, f), TESTDATA) for f in files if f.endswith(".pcap")]
+    return sorted(found)
+
+
+class Mutations(TsharkCase):
+    def mutate(self, rng, source, k):
+        out = "m%d.pcap" % k
+        kind = rng.choice(["errors", "snap", "shift", "reorder", "twice", "errors+snap"])
+        if kind in ("errors", "errors+snap"):
+            path = self.derive(out, [self.EDITCAP, "-E", "%.3f" % rng.uniform(0.001, 0.3),
+                                     "--seed", str(rng.randrange(1 << 30)), source, "{out}"])
+            if kind == "errors+snap":
+                path = self.derive("s" + out, [self.EDITCAP, "-s", str(rng.randrange(40, 200)), path, "{out}"])
+            return kind, path
+        if kind == "snap":
+            return kind, self.derive(out, [self.EDITCAP, "-s", str(rng.randrange(20, 300)), source, "{out}"])
+        if kind == "twice":
+            return kind, self.derive(out, [self.MERGECAP, "-a", "-w", "{out}", source, source])
+        # Cut the file in two, move the first part in time, put it back after
+        # the second: time runs backwards; reordercap may sort it again.
+        count = int(self.tshark("-r", source, "-T", "fields", "-e", "frame.number").split()[-1])
+        cut = rng.randrange(1, max(2, count))
+        head = self.derive("h" + out, [self.EDITCAP, "-r", source, "{out}", "1-%d" % cut])
+        tail = self.derive("t" + out, [self.EDITCAP, "-r", source, "{out}", "%d-%d" % (cut + 1, count + 1)])
+        shifted = self.derive("x" + out, [self.EDITCAP, "-t", "%.6f" % rng.uniform(-3600, 3600), head, "{out}"])
+        path = self.derive(out, [self.MERGECAP, "-a", "-w", "{out}", tail, shifted])
+        if kind == "reorder":
+            path = self.derive("r" + out, [REORDERCAP, path, "{out}"])
+        return kind, path
+
+    def test_mutated_captures_never_break_tshark(self):
+        rng = random.Random(int(os.environ.get("SMTP_TIMEOUT_MUTATION_SEED", "20261122")))
+        captures = all_captures()
+        self.assertGreater(len(captures), 15)
+        kinds = {}
+        for k in range(RUNS):
+            source = self.capture(rng.choice(captures))
+            kind, path = self.mutate(rng, source, k)
+            args = (["-2"] if rng.random() < 0.5 else []) + ["-r", path, "-V"] + DECODES
+            if rng.random() < 0.3:
+                args += ["-o", "smtp_timeout.gap_threshold:%d" % rng.randrange(0, 30)]
+            out = self.tshark(*args)  # raises unless tshark exits 0
+            self.assertNotIn("Dissector bug", out)
+            kinds[kind] = kinds.get(kind, 0) + 1
+            for prefix in ("", "s", "h", "t", "x", "r"):
+                derived = self.scratch("%sm%d.pcap" % (prefix, k))
+                if os.path.exists(derived):
+                    os.unlink(derived)
+        print("mutation runs by kind:", kinds)
+        self.assertEqual(sum(kinds.values()), RUNS)
+
+
+if __name__ == "__main__":
+    main()

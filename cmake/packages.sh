@@ -4,11 +4,12 @@
 # postfix, openssl and iproute2 are for the live tests (a private Postfix on
 # loopback); the system's Postfix is installed unconfigured and stays stopped.
 PACKAGES="cmake gcc make pkg-config libglib2.0-dev wireshark-dev tshark python3 util-linux postfix openssl iproute2"
-# Static analysis (ctest label lint) runs where these are installed.
-LINT_PACKAGES="clang-tidy cppcheck"
+# The checks: static analysis (label lint), the fuzzer (clang's libFuzzer),
+# valgrind; the tests that need them run where these are installed.
+CHECK_PACKAGES="clang-tidy cppcheck clang valgrind"
 
 missing_packages() {
-    for p in $PACKAGES ${WITH_LINT:+$LINT_PACKAGES}; do
+    for p in $PACKAGES ${WITH_CHECKS:+$CHECK_PACKAGES}; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || printf '%s ' "$p"
     done
 }

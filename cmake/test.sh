@@ -4,5 +4,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 . cmake/packages.sh
-WITH_LINT=${WITH_LINT-1} install_missing
+WITH_CHECKS=${WITH_CHECKS-1} install_missing
 cmake --workflow --preset default

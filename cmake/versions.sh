@@ -93,7 +93,7 @@ for suite in $suites; do
     tar -C "$src" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - . | tar -C "$root/src/smtp-timeout" -xf -
     log=$cache/$suite.test.log
     mount_into "$root"
-    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 WITH_LINT= \
+    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 WITH_CHECKS= \
         sh -c 'cd /src/smtp-timeout && cmake/test.sh' >"$log" 2>&1
     rc=$?
     unmount_all

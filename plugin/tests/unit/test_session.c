@@ -436,9 +436,16 @@ static void test_garbage_is_quiet(void)
     assert_quiet(feed(&d, 3 * MS, ST_SIDE_SERVER, "HTTP/1.1 400 Bad Request\r\n", 0, false, false));
 }
 
+static void test_state_stays_small(void)
+{
+    /* What one session costs, whatever it sends (README: bounded memory). */
+    g_assert_cmpuint(sizeof(st_session), <=, 128);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/session/state-size", test_state_stays_small);
     g_test_add_func("/session/article-story", test_article_story);
     g_test_add_func("/session/clean-is-quiet", test_clean_session_is_quiet);
     g_test_add_func("/session/long-pipeline", test_long_pipeline_keeps_count);

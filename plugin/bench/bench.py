@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Benchmark: tshark with smtp-timeout against the same tshark without it.
+
+    plugin/bench/bench.py [--plugin build/plugins] [--sizes 10000,50000,200000]
+                          [--runs 3] [--runs-large 1] [--cache /var/tmp/smtp-timeout-bench]
+
+For each capture size (made by genbench.py, cached), runs alternate between
+  baseline: tshark without the plugin, doing by hand what the plugin does:
+            -Y "smtp.response.code == 421 || tcp.flags.reset == 1"
+  plugin:   tshark with the plugin, -Y smtp_timeout
+in one pass and with -2, and reports medians of wall time and peak RSS and
+their ratios; then the same on a capture with no SMTP at all (plain -q:
+the plugin loaded or not); then how time and memory grow with the number
+of sessions.  Prints a Markdown table (the README's).  tshark runs as
+'nobody' when started as root, like the tests.
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BASELINE_FILTER = "smtp.response.code == 421 || tcp.flags.reset == 1"
+
+
+def ensure_capture(cache, sessions, no_smtp=False):
+    path = os.path.join(cache, "%s%d.pcap" % ("nosmtp-" if no_smtp else "smtp-", sessions))
+    if not os.path.exists(path):
+        argv = [sys.executable, os.path.join(HERE, "genbench.py"), str(sessions), path]
+        subprocess.run(argv + (["--no-smtp"] if no_smtp else []), check=True)
+        os.chmod(path, 0o644)
+    return path
+
+
+def packets(path):
+    out = subprocess.run(["capinfos", "-c", "-M", path], stdout=subprocess.PIPE, encoding="utf-8", check=True).stdout
+    return int(out.split(":")[-1].strip())
+
+
+class Runner:
+    def __init__(self, plugin_root):
+        self.home = tempfile.mkdtemp(prefix="smtp-timeout-bench-")
+        os.chmod(self.home, 0o755)
+        self.with_plugin = os.path.join(self.home, "with")
+        self.without = os.path.join(self.home, "without")
+        shutil.copytree(plugin_root, self.with_plugin)
+        os.makedirs(self.without)
+        os.makedirs(os.path.join(self.home, "extcap"))
+        for root, dirs, files in os.walk(self.home):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+        self.out = os.path.join(self.home, "out")  # written by tshark's user
+        os.makedirs(self.out)
+        os.chmod(self.out, 0o777)
+
+    def run(self, plugin, args):
+        """(seconds, peak RSS in MB) of one tshark run, output discarded."""
+        env = {"HOME": self.home, "PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8",
+               "WIRESHARK_PLUGIN_DIR": self.with_plugin if plugin else self.without,
+               "WIRESHARK_EXTCAP_DIR": os.path.join(self.home, "extcap")}
+        argv = ["/usr/bin/time", "-f", "%e %M", "-o", os.path.join(self.out, "time"), "tshark"] + args
+        if os.geteuid() == 0:
+            argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
+        subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        secs, kb = open(os.path.join(self.out, "time")).read().split()[-2:]
+        return float(secs), int(kb) / 1024.0
+
+    def compare(self, runs, base_args, plugin_args):
+        base, plug = [], []
+        for _ in range(runs):
+            base.append(self.run(False, base_args))
+            plug.append(self.run(True, plugin_args))
+        med = lambda xs, i: statistics.median(x[i] for x in xs)
+        return med(base, 0), med(base, 1), med(plug, 0), med(plug, 1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--plugin", default=os.path.join(HERE, "..", "..", "build", "plugins"))
+    ap.add_argument("--sizes", default="10000,50000,200000")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs-large", type=int, default=1, help="runs for captures over 100k sessions")
+    ap.add_argument("--cache", default="/var/tmp/smtp-timeout-bench")
+    args = ap.parse_args()
+    os.makedirs(args.cache, exist_ok=True)
+    os.chmod(args.cache, 0o755)
+    runner = Runner(args.plugin)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    version = subprocess.run(["tshark", "--version"], stdout=subprocess.PIPE, encoding="utf-8").stdout.split("\n")[0]
+    print("Machine: %s, %d cores; %s; %s" % (platform.processor() or platform.machine(), os.cpu_count(),
+                                            version, platform.platform()))
+    print()
+    print("| capture | run | without plugin | with plugin | time ratio | memory ratio |")
+    print("|---|---|---|---|---|---|")
+    rows = {}
+    for n in sizes:
+        cap = ensure_capture(args.cache, n)
+        label = "%dk sessions, %.2f M packets" % (n // 1000, packets(cap) / 1e6)
+        for mode, extra in (("one pass", []), ("-2", ["-2"])):
+            runs = args.runs if n <= 100000 else args.runs_large
+            r = runner.compare(runs, extra + ["-r", cap, "-Y", BASELINE_FILTER], extra + ["-r", cap, "-Y", "smtp_timeout"])
+            rows[(n, mode)] = r
+            print("| %s | %s | %.2f s, %.0f MB | %.2f s, %.0f MB | %.3f | %.3f |"
+                  % (label, mode, r[0], r[1], r[2], r[3], r[2] / r[0], r[3] / r[1]))
+            sys.stdout.flush()
+    nosmtp = ensure_capture(args.cache, sizes[min(1, len(sizes) - 1)], no_smtp=True)
+    r = runner.compare(args.runs, ["-q", "-r", nosmtp], ["-q", "-r", nosmtp])
+    print("| no SMTP (port 8080), %.2f M packets | -q, plugin loaded or not | %.2f s, %.0f MB | %.2f s, %.0f MB | %.3f | %.3f |"
+          % (packets(nosmtp) / 1e6, r[0], r[1], r[2], r[3], r[2] / r[0], r[3] / r[1]))
+    if len(sizes) > 1:
+        lo, hi = sizes[0], sizes[-1]
+        a, b = rows[(lo, "one pass")], rows[(hi, "one pass")]
+        print()
+        print("Growth from %dk to %dk sessions (x%.0f), with the plugin, one pass: time x%.2f, peak memory x%.2f; "
+              "the plugin's share of memory: %.1f MB at %dk, %.1f MB at %dk."
+              % (lo // 1000, hi // 1000, hi / lo, b[2] / a[2], b[3] / a[3], a[3] - a[1], lo // 1000,
+                 b[3] - b[1], hi // 1000))
+    shutil.rmtree(runner.home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

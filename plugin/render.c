@@ -4,6 +4,8 @@
  */
 #include "render.h"
 
+#include "core/classify.h"
+
 #include <epan/expert.h>
 #include <epan/proto.h>
 
@@ -28,6 +30,8 @@ static int hf_late_bytes = -1;
 static int hf_rst_from = -1;
 static int hf_silence = -1;
 static int hf_silence_end = -1;
+static int hf_reply_class = -1;
+static int hf_mta = -1;
 
 static expert_field ei_gap = EI_INIT;
 static expert_field ei_reply = EI_INIT;
@@ -35,6 +39,7 @@ static expert_field ei_silent_close = EI_INIT;
 static expert_field ei_data_after_close = EI_INIT;
 static expert_field ei_rst_after_close = EI_INIT;
 static expert_field ei_idle_start = EI_INIT;
+static expert_field ei_rst_after_end = EI_INIT;
 
 void st_render_register(int proto)
 {
@@ -73,6 +78,11 @@ void st_render_register(int proto)
           "The side that sent the RST: client or server", HFILL } },
         { &hf_silence, { "Silence", "smtp_timeout.silence", FT_RELATIVE_TIME, BASE_NONE, NULL, 0x0,
           "How long the silence that begins after this frame lasted", HFILL } },
+        { &hf_reply_class, { "Reply class", "smtp_timeout.reply_class", FT_STRING, BASE_NONE, NULL, 0x0,
+          "What the reply says: timeout, connection-dropped, capacity, policy, shutdown or other", HFILL } },
+        { &hf_mta, { "Server software", "smtp_timeout.mta", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The server's software, told by its greeting, EHLO reply or reply texts; unknown if they do not say",
+          HFILL } },
         { &hf_silence_end, { "Silence until frame", "smtp_timeout.silence_until", FT_FRAMENUM, BASE_NONE, NULL,
           0x0, "The frame that ended the silence that begins after this frame", HFILL } },
     };
@@ -89,6 +99,8 @@ void st_render_register(int proto)
           "Connection reset after the close", EXPFILL } },
         { &ei_idle_start, { "smtp_timeout.idle_start_note", PI_SEQUENCE, PI_NOTE,
           "An idle interval begins after this frame", EXPFILL } },
+        { &ei_rst_after_end, { "smtp_timeout.rst_after_end", PI_SEQUENCE, PI_CHAT,
+          "Connection reset after a normal end (QUIT and 221, or both FINs)", EXPFILL } },
     };
     static int *ett[] = { &ett_st };
     expert_module_t *expert;
@@ -126,7 +138,10 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
         if (n->reply_status[0] != '\0')
             add_string(tree, hf_reply_status, tvb, n->reply_status);
         add_string(tree, hf_reply_text, tvb, n->reply_text != NULL ? n->reply_text : "");
+        add_string(tree, hf_reply_class, tvb, st_reply_class_name((st_reply_class)n->reply_class));
     }
+    if (n->has & ST_HAS_MTA)
+        add_string(tree, hf_mta, tvb, st_mta_name((st_mta)n->mta));
     if (n->has & ST_HAS_AFTER)
         add_string(tree, hf_after, tvb, st_after_name((st_after)n->after));
     if (n->has & ST_HAS_DATA_BYTES)
@@ -145,7 +160,7 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
         add_time(tree, hf_exceeded_by, tvb, n->exceeded_by_ns);
     if (n->findings & ST_FIND_DATA_AFTER_CLOSE)
         proto_item_set_generated(proto_tree_add_uint(tree, hf_late_bytes, tvb, 0, 0, n->late_bytes));
-    if (n->findings & ST_FIND_RST_AFTER_CLOSE)
+    if (n->findings & (ST_FIND_RST_AFTER_CLOSE | ST_FIND_RST_AFTER_END))
         add_string(tree, hf_rst_from, tvb, st_side_name((st_side)n->rst_from));
     if (n->has & ST_HAS_SINCE_CLOSE)
         add_time(tree, hf_since_close, tvb, n->since_close_ns);
@@ -167,6 +182,7 @@ static expert_field *expert_for(st_finding finding)
     case ST_FIND_SILENT_CLOSE:     return &ei_silent_close;
     case ST_FIND_DATA_AFTER_CLOSE: return &ei_data_after_close;
     case ST_FIND_RST_AFTER_CLOSE:  return &ei_rst_after_close;
+    case ST_FIND_RST_AFTER_END:    return &ei_rst_after_end;
     default:                       return &ei_idle_start;
     }
 }

@@ -31,6 +31,7 @@ const char *st_finding_name(st_finding finding)
     case ST_FIND_DATA_AFTER_CLOSE: return "data after close";
     case ST_FIND_RST_AFTER_CLOSE:  return "reset after close";
     case ST_FIND_IDLE_START:       return "idle interval start";
+    case ST_FIND_RST_AFTER_END:    return "reset after a normal end";
     default:                       return "";
     }
 }
@@ -57,14 +58,17 @@ void st_note_merge(st_note *into, const st_note *from)
     if (new_has & ST_HAS_SINCE_CLOSE)    into->since_close_ns = from->since_close_ns;
     if (new_has & ST_HAS_CLOSE_FRAME)    into->close_frame = from->close_frame;
     if (new_has & ST_HAS_REPLY_FRAME)    into->reply_frame = from->reply_frame;
+    if (new_has & ST_HAS_MTA)            into->mta = from->mta;
     if (new_findings & ST_FIND_REPLY) {
+        into->reply_class = from->reply_class;
         into->reply_code = from->reply_code;
         memcpy(into->reply_status, from->reply_status, sizeof(into->reply_status));
         into->reply_text = from->reply_text;
         into->reply_text_len = from->reply_text_len;
     }
     if (new_findings & ST_FIND_DATA_AFTER_CLOSE) into->late_bytes = from->late_bytes;
-    if (new_findings & ST_FIND_RST_AFTER_CLOSE)  into->rst_from = from->rst_from;
+    if (new_findings & (ST_FIND_RST_AFTER_CLOSE | ST_FIND_RST_AFTER_END))
+        into->rst_from = from->rst_from;
     if (new_findings & ST_FIND_IDLE_START) {
         into->silence_side = from->silence_side;
         into->silence_ns = from->silence_ns;
@@ -153,6 +157,19 @@ static void message_rst(const st_note *note, char *buf, size_t size)
                side_title((st_side)note->rst_from), since, note->close_frame, reply);
 }
 
+static void message_benign_rst(const st_note *note, char *buf, size_t size)
+{
+    char since[32];
+
+    st_format_duration(note->since_close_ns, since, sizeof(since));
+    if (note->has & ST_HAS_CLOSE_FRAME)
+        g_snprintf(buf, (gulong)size, "%s reset the connection %s after the close in frame %u: a normal ending",
+                   side_title((st_side)note->rst_from), since, note->close_frame);
+    else
+        g_snprintf(buf, (gulong)size, "%s reset the connection after QUIT and 221: a normal ending",
+                   side_title((st_side)note->rst_from));
+}
+
 void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size)
 {
     char after[64], idle[32];
@@ -177,6 +194,9 @@ void st_note_message(const st_note *note, st_finding finding, char *buf, size_t 
         break;
     case ST_FIND_RST_AFTER_CLOSE:
         message_rst(note, buf, size);
+        break;
+    case ST_FIND_RST_AFTER_END:
+        message_benign_rst(note, buf, size);
         break;
     case ST_FIND_IDLE_START:
         st_format_duration(note->silence_ns, idle, sizeof(idle));

@@ -24,9 +24,10 @@ typedef enum {
     ST_FIND_DATA_AFTER_CLOSE = 1u << 3,
     ST_FIND_RST_AFTER_CLOSE  = 1u << 4,
     ST_FIND_IDLE_START       = 1u << 5,
+    ST_FIND_RST_AFTER_END    = 1u << 6, /* a reset after QUIT/221 or both FINs */
 } st_finding;
 
-#define ST_FINDING_COUNT 6
+#define ST_FINDING_COUNT 7
 
 /* Which of the optional values below are set. */
 typedef enum {
@@ -40,6 +41,7 @@ typedef enum {
     ST_HAS_CLOSE_FRAME    = 1u << 7,
     ST_HAS_REPLY_FRAME    = 1u << 8,
     ST_HAS_IDLE_START     = 1u << 9,
+    ST_HAS_MTA            = 1u << 10,
 } st_has;
 
 typedef struct {
@@ -49,6 +51,8 @@ typedef struct {
     uint8_t  after;              /* st_after */
     uint8_t  rst_from;           /* st_side */
     uint8_t  silence_side;       /* ST_FIND_IDLE_START: who stayed silent */
+    uint8_t  reply_class;        /* st_reply_class, with ST_FIND_REPLY */
+    uint8_t  mta;                /* st_mta: the server software, as far as known */
     uint16_t reply_code;
     char     reply_status[ST_STATUS_MAX];
     const char *reply_text;      /* not owned: the caller copies it to keep it */

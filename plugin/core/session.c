@@ -183,6 +183,7 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     st_side silent = !synced ? ST_SIDE_NONE : owing ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
 
     n->findings |= ST_FIND_REPLY;
+    n->reply_class = (uint8_t)st_classify_reply(r);
     n->reply_code = (uint16_t)r->code;
     memcpy(n->reply_status, r->status, sizeof(n->reply_status));
     n->reply_text = r->text;
@@ -204,6 +205,8 @@ static bool on_reply(st_session *s, const st_config *cfg, const st_segment *seg,
 
     if (!st_reply_parse(seg->replies[index].text, seg->replies[index].len, &r))
         return false;
+    if (s->mta == ST_MTA_UNKNOWN)
+        s->mta = (uint8_t)st_recognise_mta(&r);
     if (!was_synced) {
         /* A capture that began mid-session: assume the replies in this frame
          * answer the newest commands, and forget older ones. */
@@ -351,15 +354,20 @@ static void on_late_data(st_session *s, const st_segment *seg, uint32_t fresh, s
 
 static void on_rst(st_session *s, const st_segment *seg, st_note *n)
 {
+    /* After QUIT and 221, or once both sides sent FIN with no 421, a reset
+     * is how some clients close (SO_LINGER 0): worth a chat, no warning. */
+    bool normal_end = s->flags & ST_S_ENDED || ((s->fin_seen & 0x06) == 0x06 && s->reply_frame == 0);
+
     s->fin_seen |= ST_M_RST;
-    if (s->fin_seen & ST_M_RST_NOTED || s->flags & ST_S_ENDED)
+    if (s->fin_seen & ST_M_RST_NOTED)
         return;
-    if (s->closed_by == ST_SIDE_NONE && s->reply_frame == 0)
+    if (!normal_end && s->closed_by == ST_SIDE_NONE && s->reply_frame == 0)
         return; /* a plain reset: TCP's own expert info says it */
     s->fin_seen |= ST_M_RST_NOTED;
-    n->findings |= ST_FIND_RST_AFTER_CLOSE;
+    n->findings |= normal_end ? ST_FIND_RST_AFTER_END : ST_FIND_RST_AFTER_CLOSE;
     n->rst_from = (uint8_t)seg->from;
-    note_close_reference(s, seg, false, n);
+    if (!normal_end || s->closed_by != ST_SIDE_NONE)
+        note_close_reference(s, seg, false, n);
 }
 
 /* ---- one frame ---- */
@@ -450,5 +458,9 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     }
     if (gap.findings != 0)
         st_note_merge(here, &gap);
+    if (here->findings != 0) {
+        here->has |= ST_HAS_MTA;
+        here->mta = s->mta;
+    }
     note_idle_start(here, seg, earlier, earlier_frame);
 }

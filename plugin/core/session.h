@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "classify.h"
 #include "note.h"
 
 #define ST_TCP_FIN 0x01
@@ -69,6 +70,7 @@ typedef struct {
     uint8_t  pending_head;
     uint8_t  pending_count;
     uint8_t  after;              /* st_after */
+    uint8_t  mta;                /* st_mta, from the greeting, EHLO reply or 421 */
     uint8_t  closed_by;          /* st_side of the first FIN, or NONE */
     uint8_t  fin_seen;           /* bit per side */
     uint8_t  flags;              /* ST_S_* */

@@ -98,6 +98,8 @@ class Article(TsharkCase):
             "    [Reply code: 421]",
             "    [Enhanced status: 4.4.2]",
             "    [Reply text: postfix.localdomain Error: timeout exceeded]",
+            "    [Reply class: timeout]",
+            "    [Server software: postfix]",
             "    [After: DATA]",
             "    [Message bytes: 0]",
             "    [Silent side: client]",

@@ -122,6 +122,15 @@ static void assert_quiet(st_note n)
     g_assert_cmpuint(n.findings, ==, 0);
 }
 
+/* Handshake, greeting, EHLO and its reply, within the first 3 ms. */
+static void greet(driver *d, const char *ehlo_reply)
+{
+    handshake(d, 0);
+    assert_quiet(server(d, 1 * MS, "220 mx\r\n"));
+    assert_quiet(client(d, 2 * MS, "EHLO c\r\n"));
+    assert_quiet(server(d, 3 * MS, ehlo_reply));
+}
+
 /* Up to and including the 354 of a pipelined transaction. */
 static void open_transaction(driver *d, int64_t t0)
 {
@@ -190,9 +199,31 @@ static void test_clean_session_is_quiet(void)
     assert_quiet(client(&d, 51 * MS, "QUIT\r\n"));
     assert_quiet(server(&d, 52 * MS, "221 2.0.0 Bye\r\n"));
     assert_quiet(bare(&d, 53 * MS, ST_SIDE_SERVER, ST_TCP_FIN));
-    /* a slow client FIN and a reset after QUIT are no findings here */
+    /* a slow client FIN is no finding; a reset after QUIT only a chat */
     assert_quiet(bare(&d, 30 * S, ST_SIDE_CLIENT, ST_TCP_FIN));
-    assert_quiet(bare(&d, 30 * S + 1, ST_SIDE_SERVER, ST_TCP_RST));
+    {
+        st_note n = bare(&d, 30 * S + 1, ST_SIDE_SERVER, ST_TCP_RST);
+        char msg[256];
+        g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_END);
+        st_note_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
+        g_assert_cmpstr(msg, ==, "Server reset the connection 29.947 s after the close in frame 13: a normal ending");
+    }
+}
+
+static void test_reset_after_quit_without_fin(void)
+{
+    driver d;
+    st_note n;
+    char msg[256];
+
+    driver_init(&d);
+    greet(&d, "250 mx\r\n");
+    client(&d, 4 * MS, "QUIT\r\n");
+    server(&d, 5 * MS, "221 Bye\r\n");
+    n = bare(&d, 6 * MS, ST_SIDE_CLIENT, ST_TCP_RST);
+    g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_END);
+    st_note_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
+    g_assert_cmpstr(msg, ==, "Client reset the connection after QUIT and 221: a normal ending");
 }
 
 static void test_long_pipeline_keeps_count(void)
@@ -203,10 +234,7 @@ static void test_long_pipeline_keeps_count(void)
     st_note n;
 
     driver_init(&d);
-    handshake(&d, 0);
-    server(&d, 1 * MS, "220 mx\r\n");
-    client(&d, 2 * MS, "EHLO c\r\n");
-    server(&d, 3 * MS, "250 PIPELINING\r\n");
+    greet(&d, "250 PIPELINING\r\n");
     for (int i = 0; i < 100; i++) {
         g_string_append_printf(commands, "RCPT TO:<r%d@b>\r\n", i);
         g_string_append(replies, "250 2.1.5 Ok\r\n");
@@ -337,10 +365,7 @@ static void test_starttls_without_handshake(void)
     st_note n;
 
     driver_init(&d);
-    handshake(&d, 0);
-    server(&d, 1 * MS, "220 mx\r\n");
-    client(&d, 2 * MS, "EHLO c\r\n");
-    server(&d, 3 * MS, "250-mx\r\n250 STARTTLS\r\n");
+    greet(&d, "250-mx\r\n250 STARTTLS\r\n");
     client(&d, 4 * MS, "STARTTLS\r\n");
     server(&d, 5 * MS, "220 2.0.0 Ready to start TLS\r\n");
     n = bare(&d, 3 * S + 5 * MS, ST_SIDE_SERVER, ST_TCP_FIN);
@@ -387,10 +412,7 @@ static void test_421_answering_a_command(void)
     st_note n;
 
     driver_init(&d);
-    handshake(&d, 0);
-    server(&d, 1 * MS, "220 mx\r\n");
-    client(&d, 2 * MS, "EHLO c\r\n");
-    server(&d, 3 * MS, "250 mx\r\n");
+    greet(&d, "250 mx\r\n");
     client(&d, 4 * MS, "RCPT TO:<a@b>\r\n");
     n = server(&d, 5 * MS, "421 4.7.0 mx Error: too many errors\r\n");
     g_assert_cmpuint(n.findings, ==, ST_FIND_REPLY);
@@ -448,6 +470,7 @@ int main(int argc, char **argv)
     g_test_add_func("/session/state-size", test_state_stays_small);
     g_test_add_func("/session/article-story", test_article_story);
     g_test_add_func("/session/clean-is-quiet", test_clean_session_is_quiet);
+    g_test_add_func("/session/reset-after-quit", test_reset_after_quit_without_fin);
     g_test_add_func("/session/long-pipeline", test_long_pipeline_keeps_count);
     g_test_add_func("/session/mid-body-start", test_capture_starting_mid_body);
     g_test_add_func("/session/unsynced-is-quiet", test_unknown_start_reports_nothing_before_sync);

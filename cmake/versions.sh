@@ -69,7 +69,8 @@ deb_check() {
     root=$cache/$1 fresh=$cache/$1.fresh
     deb=$(chroot "$root" sh -c 'cd /src/smtp-timeout/build && cpack >/dev/null 2>&1 && ls *.deb') || return 1
     rm -rf "$fresh" && mkdir "$fresh"
-    tar -C "$root" --exclude=./src --exclude='./proc/*' --exclude='./sys/*' -cf - . | tar -C "$fresh" -xf -
+    tar -C "$root" --exclude=./src --exclude='./proc/*' --exclude='./sys/*' --exclude=./var/tmp/smtp-timeout-live \
+        -cf - . | tar -C "$fresh" -xf -
     cp "$root/src/smtp-timeout/build/$deb" "$fresh/tmp/"
     chroot "$fresh" dpkg -i "/tmp/$deb" >/dev/null 2>&1 || { rm -rf "$fresh"; return 1; }
     chroot "$fresh" setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME=/tmp PATH=/usr/bin:/bin \

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Benchmark: tshark with smtp-timeout against the same tshark without it.
 
-    plugin/bench/bench.py [--plugin build/plugins] [--sizes 10000,50000,200000]
+    plugin/bench/bench.py [--plugin build/plugins] [--sizes 10000,50000,200000] [--million]
                           [--runs 3] [--runs-large 1] [--cache /var/tmp/smtp-timeout-bench]
 
 For each capture size (made by genbench.py, cached), runs alternate between
@@ -29,11 +29,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BASELINE_FILTER = "smtp.response.code == 421 || tcp.flags.reset == 1"
 
 
-def ensure_capture(cache, sessions, no_smtp=False):
-    path = os.path.join(cache, "%s%d.pcap" % ("nosmtp-" if no_smtp else "smtp-", sessions))
+def ensure_capture(cache, sessions, no_smtp=False, short=False):
+    kind = "nosmtp-" if no_smtp else "short-" if short else "smtp-"
+    path = os.path.join(cache, "%s%d.pcap" % (kind, sessions))
     if not os.path.exists(path):
         argv = [sys.executable, os.path.join(HERE, "genbench.py"), str(sessions), path]
-        subprocess.run(argv + (["--no-smtp"] if no_smtp else []), check=True)
+        subprocess.run(argv + (["--no-smtp"] if no_smtp else []) + (["--short"] if short else []), check=True)
         os.chmod(path, 0o644)
     return path
 
@@ -89,11 +90,30 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--runs-large", type=int, default=1, help="runs for captures over 100k sessions")
     ap.add_argument("--cache", default="/var/tmp/smtp-timeout-bench")
+    ap.add_argument("--no-smtp-only", action="store_true", help="only the capture without SMTP")
+    ap.add_argument("--million", action="store_true",
+                    help="only the memory check: a million minimal sessions, one run each way")
     args = ap.parse_args()
     os.makedirs(args.cache, exist_ok=True)
     os.chmod(args.cache, 0o755)
     runner = Runner(args.plugin)
+    if args.million:
+        cap = ensure_capture(args.cache, 1000000, short=True)
+        r = runner.compare(1, ["-r", cap, "-Y", BASELINE_FILTER], ["-r", cap, "-Y", "smtp_timeout"])
+        print("| 1000k minimal sessions, %.2f M packets | one pass | %.2f s, %.0f MB | %.2f s, %.0f MB | %.3f | %.3f |"
+              % (packets(cap) / 1e6, r[0], r[1], r[2], r[3], r[2] / r[0], r[3] / r[1]))
+        print()
+        print("The plugin's memory for a million sessions: %.0f MB (%.0f bytes a session)."
+              % (r[3] - r[1], (r[3] - r[1]) * 1048576 / 1e6))
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.no_smtp_only:
+        sizes = sizes[:2]
+        nosmtp = ensure_capture(args.cache, sizes[min(1, len(sizes) - 1)], no_smtp=True)
+        r = runner.compare(args.runs, ["-r", nosmtp, "-Y", BASELINE_FILTER], ["-r", nosmtp, "-Y", "smtp_timeout"])
+        print("| no SMTP (port 8080), %.2f M packets | one pass | %.2f s, %.0f MB | %.2f s, %.0f MB | %.3f | %.3f |"
+              % (packets(nosmtp) / 1e6, r[0], r[1], r[2], r[3], r[2] / r[0], r[3] / r[1]))
+        return
     version = subprocess.run(["tshark", "--version"], stdout=subprocess.PIPE, encoding="utf-8").stdout.split("\n")[0]
     print("Machine: %s, %d cores; %s; %s" % (platform.processor() or platform.machine(), os.cpu_count(),
                                             version, platform.platform()))
@@ -111,9 +131,11 @@ def main():
             print("| %s | %s | %.2f s, %.0f MB | %.2f s, %.0f MB | %.3f | %.3f |"
                   % (label, mode, r[0], r[1], r[2], r[3], r[2] / r[0], r[3] / r[1]))
             sys.stdout.flush()
+    # With no filter and -q, tshark does not dissect at all: compare the
+    # same filters as above, which make it dissect every frame.
     nosmtp = ensure_capture(args.cache, sizes[min(1, len(sizes) - 1)], no_smtp=True)
-    r = runner.compare(args.runs, ["-q", "-r", nosmtp], ["-q", "-r", nosmtp])
-    print("| no SMTP (port 8080), %.2f M packets | -q, plugin loaded or not | %.2f s, %.0f MB | %.2f s, %.0f MB | %.3f | %.3f |"
+    r = runner.compare(args.runs, ["-r", nosmtp, "-Y", BASELINE_FILTER], ["-r", nosmtp, "-Y", "smtp_timeout"])
+    print("| no SMTP (port 8080), %.2f M packets | one pass | %.2f s, %.0f MB | %.2f s, %.0f MB | %.3f | %.3f |"
           % (packets(nosmtp) / 1e6, r[0], r[1], r[2], r[3], r[2] / r[0], r[3] / r[1]))
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]

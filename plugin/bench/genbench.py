@@ -10,6 +10,8 @@ segments with ACKs.  1 % stall after 354 for 300 s and get
 "421 4.4.2 ... timeout exceeded" and a FIN; a third of those send their body
 later and draw an RST.  0.5 % end with a client RST after QUIT.  --no-smtp
 writes the same traffic on port 8080, which no SMTP dissector reads.
+--short makes minimal sessions instead (greeting, EHLO, QUIT, FINs: ten
+frames), for the million-session memory check.
 Checksums are left zero (Wireshark does not check them by default).
 """
 
@@ -45,7 +47,7 @@ class Conn:
         return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + tcp + payload
 
 
-def session(rng, index, start, port):
+def session(rng, index, start, port, short=False):
     """The frames of one session: (time, bytes), in time order."""
     c = Conn(index, port)
     t = start
@@ -63,6 +65,13 @@ def session(rng, index, start, port):
     add(0.005, 1, 0x18, b"220 mx.example.net ESMTP Postfix\r\n")
     add(rtt, 0, 0x18, b"EHLO client%d.example.org\r\n" % index)
     add(0.001, 1, 0x18, b"250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n")
+    if short:
+        add(rtt, 0, 0x18, b"QUIT\r\n")
+        add(0.001, 1, 0x18, b"221 2.0.0 Bye\r\n")
+        add(0.0001, 1, 0x11)
+        add(rtt, 0, 0x11)
+        add(rtt, 1, 0x10)
+        return out
     mail = b"MAIL FROM:<sender%d@example.org>\r\n" % index
     rcpt = b"RCPT TO:<rcpt%d@example.net>\r\n" % index
     if rng.random() < 0.5:
@@ -118,11 +127,14 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-smtp", action="store_true")
+    ap.add_argument("--short", action="store_true")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     port = 8080 if args.no_smtp else 25
     base = 1700000000.0
-    streams = (session(random.Random(rng.random()), i, base + i / 100.0, port) for i in range(args.sessions))
+    rate = 1000.0 if args.short else 100.0
+    streams = (session(random.Random(rng.random()), i, base + i / rate, port, args.short)
+               for i in range(args.sessions))
     with open(args.out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
         # Sessions start in order and are short, except the stalled ones:

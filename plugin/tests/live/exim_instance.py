@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from postfix_instance import SMTPD_TIMEOUT, listening
+from postfix_instance import SMTPD_TIMEOUT, listening, make_traversable_dirs
 
 PACKAGES = ["exim4-daemon-light", "exim4-base", "exim4-config"]
 
@@ -89,7 +89,7 @@ def start(base, port):
     stop(base)
     for sub in ("spool", "log", "root"):
         shutil.rmtree(os.path.join(base, sub), ignore_errors=True)
-    os.makedirs(base, exist_ok=True)
+    make_traversable_dirs(base)
     marker = os.path.join(base, "unavailable")
     if os.path.exists(marker):
         os.unlink(marker)

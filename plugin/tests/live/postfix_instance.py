@@ -92,9 +92,9 @@ def start(base, port):
     if master_pid(p):
         stop(base)
     shutil.rmtree(p["base"], ignore_errors=True)
+    make_traversable_dirs(p["base"])
     for d in ("conf", "queue", "data"):
         os.makedirs(p[d])
-    os.chmod(p["base"], 0o755)
     with open(os.path.join(p["conf"], "main.cf"), "w", encoding="utf-8") as f:
         f.write(main_cf(p, port))
     with open(os.path.join(p["conf"], "master.cf"), "w", encoding="utf-8") as f:
@@ -111,6 +111,18 @@ def start(base, port):
             return
         time.sleep(0.1)
     raise SystemExit("Postfix did not start listening on port %d: %s" % (port, open(p["log"]).read()))
+
+
+def make_traversable_dirs(path):
+    """Create path; the folders created here are opened to every user (the
+    servers' own users must reach their queues), whatever the umask."""
+    missing = []
+    while not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for d in reversed(missing):
+        os.mkdir(d)
+        os.chmod(d, 0o755)
 
 
 def listening(port):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A private Exim for the live tests, run from Debian's exim4-daemon-light
-package unpacked into the build tree (the package conflicts with postfix,
+package, unpacked into a folder of its own (the package conflicts with postfix,
 so it is never installed).  Loopback only, a port of its own, every message
 blackholed, smtp_receive_timeout of SMTPD_TIMEOUT seconds.  It needs the
 system user Debian-exim, which it creates when missing.
@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from postfix_instance import SMTPD_TIMEOUT, listening, make_traversable_dirs
+from postfix_instance import SMTPD_TIMEOUT, command_line, listening, make_traversable_dirs
 
 PACKAGES = ["exim4-daemon-light", "exim4-base", "exim4-config"]
 
@@ -132,14 +132,5 @@ def stop(base):
     os.unlink(pidfile)
 
 
-def main(argv):
-    if len(argv) == 4 and argv[1] == "start":
-        start(argv[2], int(argv[3]))
-    elif len(argv) == 3 and argv[1] == "stop":
-        stop(argv[2])
-    else:
-        raise SystemExit(__doc__)
-
-
 if __name__ == "__main__":
-    main(sys.argv)
+    command_line(sys.argv, start, stop, __doc__)

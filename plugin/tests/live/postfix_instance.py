@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """A private Postfix instance for the live tests, from Debian's package.
 
-Everything lives under one folder of the build tree: configuration, queue,
+Everything lives under one folder (LIVE_DIR): configuration, queue,
 data, log, and a throw-away self-signed certificate.  It listens on
 loopback only, on a port of its own, delivers every message to the discard
 transport, and times out after SMTPD_TIMEOUT seconds.  The system's own
@@ -145,14 +145,15 @@ def stop(base):
     subprocess.run(["postfix", "-c", p["conf"], "abort"], check=False)
 
 
-def main(argv):
+def command_line(argv, start_fn, stop_fn, usage):
+    """`start DIR PORT` or `stop DIR`, for this script and exim_instance.py."""
     if len(argv) == 4 and argv[1] == "start":
-        start(argv[2], int(argv[3]))
+        start_fn(argv[2], int(argv[3]))
     elif len(argv) == 3 and argv[1] == "stop":
-        stop(argv[2])
+        stop_fn(argv[2])
     else:
-        raise SystemExit(__doc__)
+        raise SystemExit(usage)
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    command_line(sys.argv, start, stop, __doc__)

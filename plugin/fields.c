@@ -9,18 +9,23 @@
 
 #include "ws_compat.h"
 
-enum { F_TCP_SEQ, F_TCP_LEN, F_TCP_FLAGS, F_SMTP_RESPONSE, F_SMTP_COMMAND, F_SMTP_EOM, F_COUNT };
+enum { F_TCP, F_TCP_LEN, F_SMTP_RESPONSE, F_SMTP_COMMAND, F_SMTP_EOM, F_COUNT };
 
+/* Each wanted TCP field is built on every TCP frame of every capture, SMTP
+ * or not.  The TCP protocol item is built anyway (top-level items are never
+ * faked), and it locates the header: sequence and acknowledgement numbers,
+ * flags and window are read from there.  Only the payload length needs a
+ * field, since the item's own length is the header's in some runs and the
+ * segment's in others. */
 static const char *const field_names[F_COUNT] = {
-    [F_TCP_SEQ] = "tcp.seq",
+    [F_TCP] = "tcp",
     [F_TCP_LEN] = "tcp.len",
-    [F_TCP_FLAGS] = "tcp.flags",
     [F_SMTP_RESPONSE] = "smtp.response",        /* first line of each reply */
     [F_SMTP_COMMAND] = "smtp.command_line",     /* every pipelined command */
     [F_SMTP_EOM] = "smtp.eom",
 };
 
-static int field_ids[F_COUNT] = { -1, -1, -1, -1, -1, -1 };
+static int field_ids[F_COUNT] = { -1, -1, -1, -1, -1 };
 static int proto_smtp = -1;
 static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
@@ -73,11 +78,23 @@ static field_info *last_field(proto_tree *tree, int id)
     return items != NULL && items->len > 0 ? (field_info *)items->pdata[items->len - 1] : NULL;
 }
 
-static uint32_t read_uint(proto_tree *tree, int id)
-{
-    field_info *fi = last_field(tree, id);
+#define TCP_MIN_HEADER 20
 
-    return fi != NULL ? (uint32_t)fvalue_get_uinteger(ST_FINFO_VALUE(fi)) : 0;
+static bool read_tcp_header(proto_tree *tree, st_segment *seg)
+{
+    field_info *tcp = last_field(tree, field_ids[F_TCP]);
+    field_info *len = last_field(tree, field_ids[F_TCP_LEN]);
+
+    if (tcp == NULL || len == NULL || tcp->ds_tvb == NULL || tcp->start < 0 ||
+        tvb_captured_length_remaining(tcp->ds_tvb, tcp->start) < TCP_MIN_HEADER)
+        return false;
+    seg->seq = tvb_get_ntohl(tcp->ds_tvb, tcp->start + 4);
+    seg->ack = tvb_get_ntohl(tcp->ds_tvb, tcp->start + 8);
+    seg->tcp_flags = tvb_get_guint8(tcp->ds_tvb, tcp->start + 13) &
+                     (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK);
+    seg->window = tvb_get_ntohs(tcp->ds_tvb, tcp->start + 14);
+    seg->len = (uint32_t)fvalue_get_uinteger(ST_FINFO_VALUE(len));
+    return true;
 }
 
 #define ST_LINES_ON_STACK 32
@@ -103,7 +120,7 @@ static const st_line *read_lines(proto_tree *tree, packet_info *pinfo, int id, s
     return lines;
 }
 
-void st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg)
+bool st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg)
 {
     static st_line reply_stack[ST_LINES_ON_STACK];
     static st_line command_stack[ST_LINES_ON_STACK];
@@ -111,12 +128,11 @@ void st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg)
 
     seg->frame = pinfo->num;
     seg->ts_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-    seg->seq = read_uint(tree, field_ids[F_TCP_SEQ]);
-    seg->len = read_uint(tree, field_ids[F_TCP_LEN]);
-    seg->tcp_flags = (uint8_t)(read_uint(tree, field_ids[F_TCP_FLAGS]) &
-                               (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK));
+    if (!read_tcp_header(tree, seg))
+        return false;
     seg->replies = read_lines(tree, pinfo, field_ids[F_SMTP_RESPONSE], reply_stack, &seg->n_replies);
     seg->commands = read_lines(tree, pinfo, field_ids[F_SMTP_COMMAND], command_stack, &seg->n_commands);
     eom = field_ids[F_SMTP_EOM] > 0 ? proto_get_finfo_ptr_array(tree, field_ids[F_SMTP_EOM]) : NULL;
     seg->eom = eom != NULL && eom->len > 0;
+    return true;
 }

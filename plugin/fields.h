@@ -23,8 +23,9 @@ GArray *st_fields_wanted(void);
 int st_fields_proto_smtp(void);
 bool st_frame_has_smtp(packet_info *pinfo, bool *inside_icmp);
 
-/* Read the frame's TCP and SMTP fields into seg (`from` is left alone).
- * Line arrays come from pinfo->pool only when a frame has many lines. */
-void st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg);
+/* Read the frame's TCP header and SMTP fields into seg (`from` is left
+ * alone); false when the TCP header cannot be read.  Line arrays come from
+ * pinfo->pool only when a frame has many lines. */
+bool st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg);
 
 #endif

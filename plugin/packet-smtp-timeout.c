@@ -161,7 +161,8 @@ static void analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
     if (conv == NULL)
         return;
     s = (tracked_session *)conversation_get_proto_data(conv, proto_smtp_timeout);
-    st_fields_read(tree, pinfo, &seg);
+    if (!st_fields_read(tree, pinfo, &seg))
+        return;
     if (s == NULL && (s = start_session(conv, pinfo, &seg)) == NULL)
         return;
     seg.from = side_of(s, pinfo);

@@ -32,6 +32,8 @@ static int hf_silence = -1;
 static int hf_silence_end = -1;
 static int hf_reply_class = -1;
 static int hf_mta = -1;
+static int hf_finding = -1;
+static int hf_message = -1;
 
 static expert_field ei_gap = EI_INIT;
 static expert_field ei_reply = EI_INIT;
@@ -83,6 +85,10 @@ void st_render_register(int proto)
         { &hf_mta, { "Server software", "smtp_timeout.mta", FT_STRING, BASE_NONE, NULL, 0x0,
           "The server's software, told by its greeting, EHLO reply or reply texts; unknown if they do not say",
           HFILL } },
+        { &hf_finding, { "Finding", "smtp_timeout.finding", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Each finding on this frame, by name (gap, session-ending reply, late data...); hidden", HFILL } },
+        { &hf_message, { "Message", "smtp_timeout.message", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Each finding's expert-info sentence, for tshark -T fields and packet comments; hidden", HFILL } },
         { &hf_silence_end, { "Silence until frame", "smtp_timeout.silence_until", FT_FRAMENUM, BASE_NONE, NULL,
           0x0, "The frame that ended the silence that begins after this frame", HFILL } },
     };
@@ -205,5 +211,9 @@ void st_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st_not
         separator = ", ";
         st_note_message(n, finding, message, sizeof(message));
         expert_add_info_format(pinfo, item, expert_for(finding), "%s", message);
+        /* The same words as fields, so scripts need not sort out other
+         * protocols' expert infos. */
+        proto_item_set_hidden(proto_tree_add_string(st_tree, hf_finding, tvb, 0, 0, st_finding_name(finding)));
+        proto_item_set_hidden(proto_tree_add_string(st_tree, hf_message, tvb, 0, 0, message));
     }
 }

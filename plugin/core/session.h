@@ -32,7 +32,9 @@ typedef struct {
     int64_t        ts_ns;        /* absolute time */
     st_side        from;
     uint32_t       seq;          /* TCP sequence number, relative or not */
+    uint32_t       ack;          /* TCP acknowledgement number, as seq */
     uint32_t       len;          /* TCP payload length */
+    uint16_t       window;       /* TCP window field, unscaled */
     uint8_t        tcp_flags;    /* ST_TCP_* */
     const st_line *replies;      /* first line of each server reply */
     unsigned       n_replies;

@@ -5,6 +5,7 @@
 #include "render.h"
 
 #include "core/classify.h"
+#include "core/explain.h"
 
 #include <epan/expert.h>
 #include <epan/proto.h>
@@ -32,6 +33,12 @@ static int hf_silence = -1;
 static int hf_silence_end = -1;
 static int hf_reply_class = -1;
 static int hf_mta = -1;
+static int hf_gave_up = -1;
+static int hf_cause = -1;
+static int hf_hint = -1;
+static int hf_timer = -1;
+static int hf_below_rfc = -1;
+static int hf_pooled = -1;
 static int hf_finding = -1;
 static int hf_message = -1;
 
@@ -42,6 +49,8 @@ static expert_field ei_data_after_close = EI_INIT;
 static expert_field ei_rst_after_close = EI_INIT;
 static expert_field ei_idle_start = EI_INIT;
 static expert_field ei_rst_after_end = EI_INIT;
+static expert_field ei_explanation = EI_INIT;
+static expert_field ei_hint = EI_INIT;
 
 void st_render_register(int proto)
 {
@@ -85,6 +94,19 @@ void st_render_register(int proto)
         { &hf_mta, { "Server software", "smtp_timeout.mta", FT_STRING, BASE_NONE, NULL, 0x0,
           "The server's software, told by its greeting, EHLO reply or reply texts; unknown if they do not say",
           HFILL } },
+        { &hf_gave_up, { "Gave up", "smtp_timeout.gave_up", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Who ended the session by giving up: server, client or middlebox", HFILL } },
+        { &hf_cause, { "Cause", "smtp_timeout.cause", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Why, from what the capture holds: dns-lookup, mtu-blackhole, zero-window, packet-loss, tls-stall, "
+          "smtp-inspection, client-idle, server-slow or unknown", HFILL } },
+        { &hf_hint, { "Hint", "smtp_timeout.hint", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The side to fix first and the setting to change", HFILL } },
+        { &hf_timer, { "Matching default", "smtp_timeout.timer", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The known default timer the interval matches", HFILL } },
+        { &hf_below_rfc, { "Below RFC 5321 minimum", "smtp_timeout.below_rfc", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+          "The server's timeout is under the 5 minutes RFC 5321 recommends", HFILL } },
+        { &hf_pooled, { "Pooled connection reused", "smtp_timeout.pooled", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+          "The client came back to an idle pooled connection the server had closed", HFILL } },
         { &hf_finding, { "Finding", "smtp_timeout.finding", FT_STRING, BASE_NONE, NULL, 0x0,
           "Each finding on this frame, by name (gap, session-ending reply, late data...); hidden", HFILL } },
         { &hf_message, { "Message", "smtp_timeout.message", FT_STRING, BASE_NONE, NULL, 0x0,
@@ -93,6 +115,10 @@ void st_render_register(int proto)
           0x0, "The frame that ended the silence that begins after this frame", HFILL } },
     };
     static ei_register_info ei[] = {
+        { &ei_explanation, { "smtp_timeout.explanation", PI_SEQUENCE, PI_NOTE,
+          "Who gave up, and why", EXPFILL } },
+        { &ei_hint, { "smtp_timeout.hint_note", PI_SEQUENCE, PI_NOTE,
+          "What to change", EXPFILL } },
         { &ei_gap, { "smtp_timeout.gap", PI_SEQUENCE, PI_NOTE,
           "Long silence in the SMTP dialogue", EXPFILL } },
         { &ei_reply, { "smtp_timeout.reply_421", PI_RESPONSE_CODE, PI_WARN,
@@ -180,6 +206,30 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
     }
 }
 
+static void add_explanation(proto_tree *tree, proto_item *item, tvbuff_t *tvb, packet_info *pinfo, const st_note *n)
+{
+    char text[512];
+
+    if (!(n->has & ST_HAS_EXPLANATION))
+        return;
+    if (n->gave_up != ST_GAVE_UP_NONE)
+        add_string(tree, hf_gave_up, tvb, st_gave_up_name((st_gave_up)n->gave_up));
+    add_string(tree, hf_cause, tvb, st_cause_name((st_cause)n->cause));
+    if (n->timer != 0)
+        add_string(tree, hf_timer, tvb, st_note_timer(n));
+    if (n->explain & ST_EX_BELOW_RFC)
+        proto_item_set_generated(proto_tree_add_boolean(tree, hf_below_rfc, tvb, 0, 0, 1));
+    if (n->explain & ST_EX_POOLED)
+        proto_item_set_generated(proto_tree_add_boolean(tree, hf_pooled, tvb, 0, 0, 1));
+    st_note_explanation(n, text, sizeof(text));
+    expert_add_info_format(pinfo, item, &ei_explanation, "%s", text);
+    st_note_hint(n, text, sizeof(text));
+    if (text[0] != '\0') {
+        add_string(tree, hf_hint, tvb, text);
+        expert_add_info_format(pinfo, item, &ei_hint, "%s", text);
+    }
+}
+
 static expert_field *expert_for(st_finding finding)
 {
     switch (finding) {
@@ -216,4 +266,5 @@ void st_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st_not
         proto_item_set_hidden(proto_tree_add_string(st_tree, hf_finding, tvb, 0, 0, st_finding_name(finding)));
         proto_item_set_hidden(proto_tree_add_string(st_tree, hf_message, tvb, 0, 0, message));
     }
+    add_explanation(st_tree, item, tvb, pinfo, n);
 }

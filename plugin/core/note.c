@@ -59,6 +59,17 @@ void st_note_merge(st_note *into, const st_note *from)
     if (new_has & ST_HAS_CLOSE_FRAME)    into->close_frame = from->close_frame;
     if (new_has & ST_HAS_REPLY_FRAME)    into->reply_frame = from->reply_frame;
     if (new_has & ST_HAS_MTA)            into->mta = from->mta;
+    if (new_has & ST_HAS_EXPLANATION) {
+        into->gave_up = from->gave_up;
+        into->cause = from->cause;
+        into->timer = from->timer;
+        into->explain = from->explain;
+        into->ev_count = from->ev_count;
+        into->ev_answered = from->ev_answered;
+        into->ev_failed = from->ev_failed;
+        into->ev_ns = from->ev_ns;
+        into->timed_ns = from->timed_ns;
+    }
     if (new_findings & ST_FIND_REPLY) {
         into->reply_class = from->reply_class;
         into->reply_code = from->reply_code;

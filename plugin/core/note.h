@@ -42,7 +42,40 @@ typedef enum {
     ST_HAS_REPLY_FRAME    = 1u << 8,
     ST_HAS_IDLE_START     = 1u << 9,
     ST_HAS_MTA            = 1u << 10,
+    ST_HAS_EXPLANATION    = 1u << 11, /* gave_up, cause and the evidence */
 } st_has;
+
+/* Who ended the session by giving up waiting. */
+typedef enum {
+    ST_GAVE_UP_NONE = 0,
+    ST_GAVE_UP_SERVER,
+    ST_GAVE_UP_CLIENT,
+    ST_GAVE_UP_MIDDLEBOX,
+    ST_GAVE_UP_COUNT
+} st_gave_up;
+
+/* Why, as far as the capture shows. */
+typedef enum {
+    ST_CAUSE_NONE = 0,
+    ST_CAUSE_DNS_LOOKUP,
+    ST_CAUSE_MTU_BLACKHOLE,
+    ST_CAUSE_ZERO_WINDOW,
+    ST_CAUSE_PACKET_LOSS,
+    ST_CAUSE_TLS_STALL,
+    ST_CAUSE_SMTP_INSPECTION,
+    ST_CAUSE_CLIENT_IDLE,
+    ST_CAUSE_SERVER_SLOW,
+    ST_CAUSE_UNKNOWN,
+    ST_CAUSE_COUNT
+} st_cause;
+
+/* Details of an explanation (bits of st_note.explain). */
+enum {
+    ST_EX_BELOW_RFC  = 1u << 0, /* a server timeout under RFC 5321's 5 minutes */
+    ST_EX_POOLED     = 1u << 1, /* the client reused an idle pooled connection */
+    ST_EX_BOTH_RESET = 1u << 2, /* resets reached both ends at once */
+    ST_EX_STALL      = 1u << 3, /* stall_ns holds the client's whole stall */
+};
 
 typedef struct {
     uint32_t findings;           /* st_finding bits */
@@ -69,6 +102,16 @@ typedef struct {
     int64_t  exceeded_by_ns;
     int64_t  since_close_ns;
     int64_t  silence_ns;         /* ST_FIND_IDLE_START: how long it lasted */
+    /* ST_HAS_EXPLANATION */
+    uint8_t  gave_up;            /* st_gave_up */
+    uint8_t  cause;              /* st_cause */
+    uint8_t  timer;              /* a known default that matches, or 0 */
+    uint8_t  explain;            /* ST_EX_* */
+    uint16_t ev_count;           /* DNS queries or retransmissions, by cause */
+    uint16_t ev_answered;        /* DNS answers */
+    uint16_t ev_failed;          /* DNS error answers */
+    int64_t  ev_ns;              /* how long the window stayed closed */
+    int64_t  timed_ns;           /* the interval the timer that ran out measured */
 } st_note;
 
 /* A short name for the finding: "gap", "silent close"... */

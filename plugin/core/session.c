@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "explain.h"
+
 enum {
     ST_S_SYNCED         = 1u << 0, /* we know who must speak next */
     ST_S_BANNER_PENDING = 1u << 1, /* connected, no 220 yet */
@@ -15,6 +17,14 @@ enum {
     ST_S_AUTH_REPLY     = 1u << 5, /* after 334: the next client line answers it */
     ST_S_ENDED          = 1u << 6, /* 221 sent: silence and resets are expected */
 };
+
+enum {
+    ST_S2_INSPECTED     = 1u << 0, /* a firewall rewrites the dialogue */
+    ST_S2_WINDOW_CLOSED = 1u << 1, /* the server advertises a zero window */
+};
+
+#define FULL_SIZE_MIN 1000         /* a body segment near the path's MSS */
+#define BOTH_RESETS_NS 1000000000  /* resets from both ends within a second */
 
 /* Bits of fin_seen besides the per-side FIN bits (1 << side). */
 enum {
@@ -154,6 +164,84 @@ static bool server_closed(const st_session *s)
     return s->closed_by == ST_SIDE_SERVER || s->reply_frame != 0;
 }
 
+/* ---- evidence for explanations ---- */
+
+static void gather(const st_session *s, const st_config *cfg, const st_segment *seg, int64_t from_ts,
+                   st_evidence *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    ev->retrans = s->iv_retrans;
+    ev->retrans_full = s->iv_retrans_full;
+    ev->zero_window_ns = s->zero_window_ns;
+    if (s->flags2 & ST_S2_WINDOW_CLOSED)
+        ev->zero_window_ns += elapsed(s->zero_window_ts, seg->ts_ns);
+    ev->dns = st_dns_log_count(cfg->dns, seg->client_host, from_ts, seg->ts_ns);
+    ev->inspected = s->flags2 & ST_S2_INSPECTED;
+    ev->tls = s->flags & ST_S_OPAQUE;
+}
+
+static void explain(st_session *s, const st_config *cfg, const st_segment *seg, st_gave_up gave_up,
+                    int64_t timed_ns, int64_t from_ts, st_note *n)
+{
+    st_evidence ev;
+
+    gather(s, cfg, seg, from_ts, &ev);
+    st_explain(n, gave_up, (st_mta)s->mta, timed_ns, &ev);
+    s->explained_frame = seg->frame;
+}
+
+/* Retransmissions and window closures during a silence; a zero-window
+ * probe is no speaking. */
+static uint32_t watch_tcp(st_session *s, const st_segment *seg, uint32_t fresh)
+{
+    if (seg->from == ST_SIDE_SERVER && !(seg->tcp_flags & (ST_TCP_SYN | ST_TCP_RST)) && seg->tcp_flags & ST_TCP_ACK) {
+        if (seg->window == 0 && !(s->flags2 & ST_S2_WINDOW_CLOSED)) {
+            s->flags2 |= ST_S2_WINDOW_CLOSED;
+            s->zero_window_ts = seg->ts_ns;
+        } else if (seg->window != 0 && s->flags2 & ST_S2_WINDOW_CLOSED) {
+            s->flags2 &= (uint8_t)~ST_S2_WINDOW_CLOSED;
+            s->zero_window_ns += elapsed(s->zero_window_ts, seg->ts_ns);
+        }
+    }
+    if (seg->from == ST_SIDE_CLIENT && fresh == 1 && s->flags2 & ST_S2_WINDOW_CLOSED)
+        fresh = 0;
+    if (fresh == 0 && seg->len > 1 && !(seg->tcp_flags & ST_TCP_SYN)) {
+        if (s->iv_retrans < UINT16_MAX)
+            s->iv_retrans++;
+        if (seg->from == ST_SIDE_CLIENT && seg->len >= FULL_SIZE_MIN && seg->len + 64 >= s->max_client_seg &&
+            s->iv_retrans_full < UINT16_MAX)
+            s->iv_retrans_full++;
+    }
+    if (seg->from == ST_SIDE_CLIENT && fresh > 0 && seg->len > s->max_client_seg)
+        s->max_client_seg = (uint16_t)(seg->len > UINT16_MAX ? UINT16_MAX : seg->len);
+    return fresh;
+}
+
+static void new_interval(st_session *s)
+{
+    s->iv_retrans = 0;
+    s->iv_retrans_full = 0;
+    s->zero_window_ns = 0;
+    if (s->flags2 & ST_S2_WINDOW_CLOSED)
+        s->zero_window_ts = s->last_payload_ts;
+}
+
+/* A banner of asterisks (Cisco's mask-banner) or commands turned into X's:
+ * both are how firewalls with SMTP inspection show in a capture. */
+static bool masked(const char *text, size_t len, char mask, size_t min)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (c == mask)
+            n++;
+        else if (!(c == '\r' || c == '\n' || c == ' ' || c == '\t' || (mask == '*' && (c == '0' || c == '2'))))
+            return false;
+    }
+    return n >= min;
+}
+
 /* ---- replies ---- */
 
 static void apply_answer(st_session *s, st_after verb, unsigned code, bool was_synced)
@@ -191,6 +279,10 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     note_interval(s, seg, silent, owing ? answered : waiting_after(s, ST_SIDE_CLIENT), n);
     if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->min_timeout_ns)
         note_server_timeout(s, n);
+    explain(s, cfg, seg, ST_GAVE_UP_SERVER, n->has & ST_HAS_SERVER_TIMEOUT ? n->server_timeout_ns : n->idle_ns,
+            s->last_payload_ts, n);
+    s->ending = ST_END_REPLY;
+    s->reply_class = n->reply_class;
     s->reply_frame = seg->frame;
     s->reply_ts = seg->ts_ns;
     s->reply_code = (uint16_t)r->code;
@@ -207,6 +299,8 @@ static bool on_reply(st_session *s, const st_config *cfg, const st_segment *seg,
         return false;
     if (s->mta == ST_MTA_UNKNOWN)
         s->mta = (uint8_t)st_recognise_mta(&r);
+    if (r.code == 220 && masked(r.text, r.text_len, '*', 4))
+        s->flags2 |= ST_S2_INSPECTED;
     if (!was_synced) {
         /* A capture that began mid-session: assume the replies in this frame
          * answer the newest commands, and forget older ones. */
@@ -254,6 +348,8 @@ static void on_client_bytes(st_session *s, const st_segment *seg, uint32_t fresh
         uint64_t size;
 
         command_bytes += line->len;
+        if (masked(line->text, line->len, 'X', 4))
+            s->flags2 |= ST_S2_INSPECTED;
         if (s->flags & ST_S_AUTH_REPLY) {
             verb = ST_AFTER_AUTH;
             s->flags &= (uint8_t)~ST_S_AUTH_REPLY;
@@ -318,6 +414,8 @@ static void on_fin(st_session *s, const st_config *cfg, const st_segment *seg, s
     n->findings |= ST_FIND_SILENT_CLOSE;
     note_interval(s, seg, ST_SIDE_CLIENT, waiting_after(s, ST_SIDE_CLIENT), n);
     note_server_timeout(s, n);
+    explain(s, cfg, seg, ST_GAVE_UP_SERVER, n->server_timeout_ns, s->last_payload_ts, n);
+    s->ending = ST_END_SILENT_CLOSE;
 }
 
 static void note_close_reference(const st_session *s, const st_segment *seg, bool server_only, st_note *n)
@@ -335,7 +433,25 @@ static void note_close_reference(const st_session *s, const st_segment *seg, boo
     }
 }
 
-static void on_late_data(st_session *s, const st_segment *seg, uint32_t fresh, st_note *n)
+/* A client between transactions that speaks again long after the server
+ * closed: it kept the connection in a pool and came back to reuse it. */
+static bool reuses_pooled(const st_session *s, const st_segment *seg)
+{
+    if (s->flags & ST_S_IN_BODY || seg->n_commands == 0)
+        return false;
+    switch ((st_after)s->after) {
+    case ST_AFTER_END_OF_MESSAGE:
+    case ST_AFTER_RSET:
+    case ST_AFTER_HELO:
+    case ST_AFTER_EHLO:
+    case ST_AFTER_NOOP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t fresh, st_note *n)
 {
     if (s->fin_seen & ST_M_LATE_NOTED)
         return;
@@ -349,6 +465,12 @@ static void on_late_data(st_session *s, const st_segment *seg, uint32_t fresh, s
         n->server_timeout_ns = s->server_timeout_ns;
         n->exceeded_by_ns = elapsed(s->server_timeout_ns, n->client_stall_ns);
         n->idle_start_frame = s->timeout_start_frame;
+        if (n->after == ST_AFTER_NONE && s->after != ST_AFTER_NONE)
+            n->after = s->after;
+        explain(s, cfg, seg, ST_GAVE_UP_SERVER, s->server_timeout_ns, s->timeout_start_ts, n);
+        n->explain |= ST_EX_STALL;
+        if (reuses_pooled(s, seg))
+            n->explain |= ST_EX_POOLED;
     }
 }
 
@@ -371,6 +493,47 @@ static void on_rst(st_session *s, const st_segment *seg, st_note *n)
 }
 
 /* ---- one frame ---- */
+
+static bool says_quit(const st_segment *seg)
+{
+    for (unsigned i = 0; i < seg->n_commands; i++) {
+        if (st_command_verb(seg->commands[i].text, seg->commands[i].len) == ST_AFTER_QUIT)
+            return true;
+    }
+    return false;
+}
+
+/* A silence that a close, a reset or a QUIT ends: someone gave up. */
+static void explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, bool fin, bool rst,
+                        st_side silent, st_note *gap)
+{
+    st_gave_up who;
+    int64_t since = s->last_payload_ts;
+
+    if (rst) {
+        bool both = s->rst_ts != 0 && s->rst_from != seg->from && elapsed(s->rst_ts, seg->ts_ns) <= BOTH_RESETS_NS;
+        st_note probe = *gap;
+        st_evidence none;
+
+        memset(&none, 0, sizeof(none));
+        st_explain(&probe, ST_GAVE_UP_MIDDLEBOX, ST_MTA_UNKNOWN, gap->idle_ns, &none);
+        if (both || probe.timer != 0)
+            who = ST_GAVE_UP_MIDDLEBOX;
+        else
+            who = seg->from == ST_SIDE_CLIENT ? ST_GAVE_UP_CLIENT : ST_GAVE_UP_SERVER;
+        explain(s, cfg, seg, who, gap->idle_ns, since, gap);
+        if (both)
+            gap->explain |= ST_EX_BOTH_RESET;
+        s->ending = who == ST_GAVE_UP_MIDDLEBOX ? ST_END_MIDDLEBOX
+                  : who == ST_GAVE_UP_CLIENT ? ST_END_CLIENT_GAVE_UP : ST_END_RESET;
+        return;
+    }
+    if (seg->from != ST_SIDE_CLIENT || !(fin || (silent == ST_SIDE_SERVER && says_quit(seg))))
+        return; /* the dialogue goes on, or the server's close is judged by on_fin */
+    explain(s, cfg, seg, ST_GAVE_UP_CLIENT, gap->idle_ns, since, gap);
+    if (s->ending == ST_END_NONE)
+        s->ending = ST_END_CLIENT_GAVE_UP;
+}
 
 static void start_connection(st_session *s, const st_segment *seg)
 {
@@ -412,18 +575,22 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
         return;
     if (seg->tcp_flags & ST_TCP_SYN && seg->from == ST_SIDE_CLIENT && !(seg->tcp_flags & ST_TCP_ACK)) {
         start_connection(s, seg);
+        s->first_frame = seg->frame;
         closed = false;
     } else if (seg->tcp_flags & ST_TCP_SYN && seg->from == ST_SIDE_SERVER && s->flags & ST_S_BANNER_PENDING) {
         s->last_payload_ts = seg->ts_ns;
         s->last_payload_frame = seg->frame;
     }
-    fresh = fresh_bytes(s, seg);
+    if (s->first_frame == 0)
+        s->first_frame = seg->frame;
+    fresh = watch_tcp(s, seg, fresh_bytes(s, seg));
     expected = expected_speaker(s);
 
     if ((fresh > 0 || fresh_fin || rst) && !closed && s->last_payload_frame != 0 && expected != ST_SIDE_NONE &&
         elapsed(s->last_payload_ts, seg->ts_ns) >= cfg->gap_threshold_ns) {
         gap.findings = ST_FIND_GAP;
         note_interval(s, seg, expected, waiting_after(s, expected), &gap);
+        explain_gap(s, cfg, seg, fresh_fin, rst, expected, &gap);
     }
     if (seg->from == ST_SIDE_SERVER) {
         unsigned parsed = 0;
@@ -438,7 +605,7 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
         }
     } else if (fresh > 0) {
         if (server_closed(s))
-            on_late_data(s, seg, fresh, here);
+            on_late_data(s, cfg, seg, fresh, here);
         on_client_bytes(s, seg, fresh);
         if (s->flags & ST_S_OPAQUE)
             s->flags |= ST_S_OPAQUE_SPOKE;
@@ -455,6 +622,11 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     if (fresh > 0) {
         s->last_payload_ts = seg->ts_ns;
         s->last_payload_frame = seg->frame;
+        new_interval(s);
+    }
+    if (rst && s->rst_ts == 0) {
+        s->rst_ts = seg->ts_ns;
+        s->rst_from = (uint8_t)seg->from;
     }
     if (gap.findings != 0)
         st_note_merge(here, &gap);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "classify.h"
+#include "dns_log.h"
 #include "note.h"
 
 #define ST_TCP_FIN 0x01
@@ -42,12 +43,24 @@ typedef struct {
     unsigned       n_commands;
     bool           eom;          /* the client's end of message ("." line) */
     bool           truncated;    /* the capture holds only part of the payload */
+    uint32_t       client_host;  /* st_dns_host_key of the client's address, or 0 */
 } st_segment;
 
 typedef struct {
     int64_t gap_threshold_ns;    /* a silence at least this long is a gap */
     int64_t min_timeout_ns;      /* a shorter wait is no timeout of a server */
+    const st_dns_log *dns;       /* the capture's DNS traffic so far, or NULL */
 } st_config;
+
+/* How a session ended, for reports. */
+typedef enum {
+    ST_END_NONE = 0,             /* still open, or closed normally */
+    ST_END_REPLY,                /* the server's 421 or timeout reply */
+    ST_END_SILENT_CLOSE,
+    ST_END_CLIENT_GAVE_UP,
+    ST_END_MIDDLEBOX,
+    ST_END_RESET,
+} st_ending;
 
 #define ST_PENDING_MAX 16
 
@@ -76,6 +89,20 @@ typedef struct {
     uint8_t  closed_by;          /* st_side of the first FIN, or NONE */
     uint8_t  fin_seen;           /* bit per side */
     uint8_t  flags;              /* ST_S_* */
+    uint8_t  flags2;             /* ST_S2_* */
+    /* Evidence gathered during the current silence. */
+    uint16_t iv_retrans;
+    uint16_t iv_retrans_full;
+    uint16_t max_client_seg;
+    int64_t  zero_window_ts;     /* when the server's window closed, if it is */
+    int64_t  zero_window_ns;     /* how long it was closed before */
+    int64_t  rst_ts;             /* the first reset, and from whom */
+    uint8_t  rst_from;
+    /* For reports. */
+    uint8_t  ending;             /* st_ending */
+    uint8_t  reply_class;        /* st_reply_class of the ending reply */
+    uint32_t first_frame;
+    uint32_t explained_frame;    /* the last frame with an explanation */
 } st_session;
 
 void st_session_init(st_session *session);

@@ -49,6 +49,7 @@ static st_note feed(driver *d, int64_t at, st_side from, const char *payload, ui
     seg.seq = d->next_seq[from - 1];
     seg.len = (uint32_t)len;
     seg.tcp_flags = flags | ST_TCP_ACK;
+    seg.window = 65535;
     d->next_seq[from - 1] += (uint32_t)len;
     for (size_t i = 0; i < len && n < MAX_LINES && (lines_are_commands || from == ST_SIDE_SERVER);) {
         const char *end = strstr(payload + i, "\r\n");
@@ -460,8 +461,10 @@ static void test_garbage_is_quiet(void)
 
 static void test_state_stays_small(void)
 {
-    /* What one session costs, whatever it sends (README: bounded memory). */
-    g_assert_cmpuint(sizeof(st_session), <=, 128);
+    /* What one session costs, whatever it sends (README: bounded memory):
+     * the glue adds addresses and report bookkeeping, and the whole record
+     * must stay within 256 bytes. */
+    g_assert_cmpuint(sizeof(st_session), <=, 176);
 }
 
 int main(int argc, char **argv)

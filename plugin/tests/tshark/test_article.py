@@ -26,6 +26,14 @@ def times(rows):
     return [[r[0]] + [ms(v) for v in r[1:2]] + r[2:3] + [ms(v) for v in r[3:7]] + r[7:] for r in rows]
 
 
+EXPLANATION = ("The server gave up after 59.954 s, below RFC 5321's 5-minute minimum; cause client-idle: "
+               "the client was silent with nothing else on the wire")
+HINT_865 = ("Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the "
+            "application); as a mitigation, raise Postfix smtpd_timeout (59.954 s here) above the client's stall")
+HINT_1207 = ("Fix the sender first: find what kept it silent (a milter, a content filter, the application); as a "
+             "mitigation, raise the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s")
+
+
 class Article(TsharkCase):
     def test_plugin_is_the_one_under_test(self):
         self.assert_plugin_loaded()
@@ -70,6 +78,11 @@ class Article(TsharkCase):
             ("smtp_timeout.reply_421", "865"),
             ("smtp_timeout.gap", "865"),
             ('smtp_timeout.silent_side == "client"', "865"),
+            ('smtp_timeout.gave_up == "server"', "865 1207"),
+            ('smtp_timeout.cause == "client-idle"', "865 1207"),
+            ('smtp_timeout.hint contains "smtpd_timeout=120s"', "1207"),
+            ("smtp_timeout.below_rfc", "865 1207"),
+            ("smtp_timeout.explanation", "865 1207"),
         ]:
             out = self.tshark("-r", cap, "-Y", flt, "-T", "fields", "-e", "frame.number")
             self.assertEqual(out.split(), frames.split(), flt)
@@ -86,6 +99,10 @@ class Article(TsharkCase):
             ("1", "Sequence", "SMTP-Timeout", "Server reset the connection 30.527 s after the close in "
              "frame 866 (421 reply in frame 865)"),
             ("1", "Sequence", "SMTP-Timeout", "Client silent for 59.954 s after DATA (0 bytes), since frame 93"),
+            ("2", "Sequence", "SMTP-Timeout", "The server gave up after 59.954 s, below RFC 5321's 5-minute "
+             "minimum; cause client-idle: the client was silent with nothing else on the wire"),
+            ("1", "Sequence", "SMTP-Timeout", HINT_865),
+            ("1", "Sequence", "SMTP-Timeout", HINT_1207),
         ]))
         two = self.tshark("-2", "-q", "-r", cap, "-z", "expert,note")
         self.assertIn("Idle interval starts here: the client stayed silent for 59.954 s, until frame 865", two)
@@ -115,6 +132,18 @@ class Article(TsharkCase):
             "        [421 4.4.2 after DATA (0 bytes): server gave up after 59.954 s of client silence]",
             "        [Severity level: Warning]",
             "        [Group: Response]",
+            "    [Gave up: server]",
+            "    [Cause: client-idle]",
+            "    [Below RFC 5321 minimum: True]",
+            "    [Expert Info (Note/Sequence): " + EXPLANATION + "]",
+            "        [" + EXPLANATION + "]",
+            "        [Severity level: Note]",
+            "        [Group: Sequence]",
+            "    [Hint: " + HINT_865 + "]",
+            "    [Expert Info (Note/Sequence): " + HINT_865 + "]",
+            "        [" + HINT_865 + "]",
+            "        [Severity level: Note]",
+            "        [Group: Sequence]",
             "",
         ])
 

@@ -9,7 +9,7 @@
 
 #include "ws_compat.h"
 
-enum { F_TCP, F_TCP_LEN, F_SMTP_RESPONSE, F_SMTP_COMMAND, F_SMTP_EOM, F_COUNT };
+enum { F_TCP, F_TCP_LEN, F_SMTP_RESPONSE, F_SMTP_COMMAND, F_SMTP_EOM, F_DNS, F_COUNT };
 
 /* Each wanted TCP field is built on every TCP frame of every capture, SMTP
  * or not.  The TCP protocol item is built anyway (top-level items are never
@@ -23,9 +23,10 @@ static const char *const field_names[F_COUNT] = {
     [F_SMTP_RESPONSE] = "smtp.response",        /* first line of each reply */
     [F_SMTP_COMMAND] = "smtp.command_line",     /* every pipelined command */
     [F_SMTP_EOM] = "smtp.eom",
+    [F_DNS] = "dns",                            /* located like tcp: the header */
 };
 
-static int field_ids[F_COUNT] = { -1, -1, -1, -1, -1 };
+static int field_ids[F_COUNT] = { -1, -1, -1, -1, -1, -1 };
 static int proto_smtp = -1;
 static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
@@ -94,6 +95,17 @@ static bool read_tcp_header(proto_tree *tree, st_segment *seg)
                      (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK);
     seg->window = tvb_get_ntohs(tcp->ds_tvb, tcp->start + 14);
     seg->len = (uint32_t)fvalue_get_uinteger(ST_FINFO_VALUE(len));
+    return true;
+}
+
+bool st_fields_dns_rcode(proto_tree *tree, unsigned *rcode)
+{
+    field_info *dns = last_field(tree, field_ids[F_DNS]);
+
+    if (dns == NULL || dns->ds_tvb == NULL || dns->start < 0 ||
+        tvb_captured_length_remaining(dns->ds_tvb, dns->start) < 4)
+        return false;
+    *rcode = tvb_get_guint8(dns->ds_tvb, dns->start + 3) & 0x0F;
     return true;
 }
 

@@ -23,6 +23,9 @@ GArray *st_fields_wanted(void);
 int st_fields_proto_smtp(void);
 bool st_frame_has_smtp(packet_info *pinfo, bool *inside_icmp);
 
+/* The response code of the frame's DNS message, if it has one. */
+bool st_fields_dns_rcode(proto_tree *tree, unsigned *rcode);
+
 /* Read the frame's TCP header and SMTP fields into seg (`from` is left
  * alone); false when the TCP header cannot be read.  Line arrays come from
  * pinfo->pool only when a frame has many lines. */

@@ -11,16 +11,21 @@
 #include <epan/conversation.h>
 #include <epan/prefs.h>
 #include <epan/proto.h>
+#include <epan/tap.h>
 
+#include "core/dns_log.h"
 #include "core/session.h"
 #include "fields.h"
 #include "render.h"
+#include "report.h"
+#include "stats.h"
 #include "ws_compat.h"
 
 void proto_register_smtp_timeout(void);
 void proto_reg_handoff_smtp_timeout(void);
 
 static int proto_smtp_timeout = -1;
+static int smtp_timeout_tap = -1;
 static dissector_handle_t smtp_timeout_handle;
 
 static guint pref_gap_threshold_s = 10;
@@ -28,6 +33,11 @@ static st_config config;
 
 /* frame number -> st_note, for the whole file */
 static wmem_map_t *notes_by_frame;
+
+/* The capture's recent DNS traffic: a sender's lookups explain its silence. */
+static st_dns_log dns_log;
+
+#define DNS_PORT 53
 
 /* The server ports SMTP was seen on (25, 587, and any port set with Decode
  * As): a TCP frame on no such port cannot belong to a session, so it costs
@@ -37,11 +47,7 @@ static guint32 server_ports[ST_PORTS_MAX];
 static unsigned n_server_ports;
 static bool any_port;
 
-typedef struct {
-    st_session core;
-    address    server_addr;
-    guint32    server_port;
-} tracked_session;
+typedef st_tracked tracked_session;
 
 static void learn_port(guint32 port)
 {
@@ -122,17 +128,23 @@ static tracked_session *start_session(conversation_t *conv, packet_info *pinfo, 
     st_session_init(&s->core);
     if (sender == ST_SIDE_SERVER) {
         copy_address_wmem(wmem_file_scope(), &s->server_addr, &pinfo->src);
-        s->server_port = pinfo->srcport;
+        copy_address_wmem(wmem_file_scope(), &s->client_addr, &pinfo->dst);
+        s->server_port = (guint16)pinfo->srcport;
+        s->client_port = (guint16)pinfo->destport;
     } else {
         copy_address_wmem(wmem_file_scope(), &s->server_addr, &pinfo->dst);
-        s->server_port = pinfo->destport;
+        copy_address_wmem(wmem_file_scope(), &s->client_addr, &pinfo->src);
+        s->server_port = (guint16)pinfo->destport;
+        s->client_port = (guint16)pinfo->srcport;
     }
+    s->client_host = st_dns_host_key(s->client_addr.data, (unsigned)s->client_addr.len);
     learn_port(s->server_port);
     conversation_add_proto_data(conv, proto_smtp_timeout, s);
+    st_report_add(s);
     return s;
 }
 
-static void store_note(guint32 frame, const st_note *note)
+static void store_note(tracked_session *s, guint32 frame, const st_note *note)
 {
     st_note *stored = (st_note *)wmem_map_lookup(notes_by_frame, GUINT_TO_POINTER(frame));
     st_note copy = *note;
@@ -147,6 +159,38 @@ static void store_note(guint32 frame, const st_note *note)
         wmem_map_insert(notes_by_frame, GUINT_TO_POINTER(frame), stored);
     } else {
         st_note_merge(stored, &copy);
+    }
+    st_report_count(s, frame, note);
+}
+
+static const st_note *lookup_note(uint32_t frame)
+{
+    return (const st_note *)wmem_map_lookup(notes_by_frame, GUINT_TO_POINTER(frame));
+}
+
+/* A new connection on the ports of a finished one: the report keeps the
+ * old session as it was, the live record starts again. */
+static void retire(tracked_session *s)
+{
+    tracked_session *old = wmem_new(wmem_file_scope(), tracked_session);
+
+    *old = *s;
+    st_report_add(old);
+    s->n_findings = 0;
+    s->n_frames = 0;
+}
+
+static void log_dns(proto_tree *tree, packet_info *pinfo)
+{
+    int64_t ts = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    unsigned rcode;
+
+    if (pinfo->destport == DNS_PORT && pinfo->srcport != DNS_PORT) {
+        st_dns_log_add(&dns_log, st_dns_host_key(pinfo->src.data, (unsigned)pinfo->src.len), ST_DNS_QUERY, ts);
+    } else if (pinfo->srcport == DNS_PORT && pinfo->destport != DNS_PORT) {
+        bool failed = st_fields_dns_rcode(tree, &rcode) && rcode != 0;
+        st_dns_log_add(&dns_log, st_dns_host_key(pinfo->dst.data, (unsigned)pinfo->dst.len),
+                       failed ? ST_DNS_FAILURE : ST_DNS_ANSWER, ts);
     }
 }
 
@@ -166,12 +210,15 @@ static void analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
     if (s == NULL && (s = start_session(conv, pinfo, &seg)) == NULL)
         return;
     seg.from = side_of(s, pinfo);
+    seg.client_host = s->client_host;
+    if (st_session_restarts(&s->core, &seg))
+        retire(s);
     seg.truncated = tvb_captured_length(tvb) < tvb_reported_length(tvb);
     st_session_feed(&s->core, &config, &seg, &here, &earlier, &earlier_frame);
     if (here.findings != 0)
-        store_note(pinfo->num, &here);
+        store_note(s, pinfo->num, &here);
     if (earlier_frame != 0)
-        store_note(earlier_frame, &earlier);
+        store_note(s, earlier_frame, &earlier);
 }
 
 static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -179,16 +226,22 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     bool inside_icmp, has_smtp;
     const st_note *note;
 
-    if (pinfo->ptype != PT_TCP)
+    if (pinfo->ptype != PT_TCP) {
+        if (pinfo->ptype == PT_UDP && !PINFO_FD_VISITED(pinfo) &&
+            (pinfo->srcport == DNS_PORT || pinfo->destport == DNS_PORT))
+            log_dns(tree, pinfo);
         return 0;
+    }
     has_smtp = st_frame_has_smtp(pinfo, &inside_icmp);
     if (inside_icmp || (!has_smtp && !on_server_port(pinfo)))
         return 0;
     if (!PINFO_FD_VISITED(pinfo))
         analyse(tvb, tree, pinfo);
     note = (const st_note *)wmem_map_lookup(notes_by_frame, GUINT_TO_POINTER(pinfo->num));
-    if (note != NULL)
+    if (note != NULL) {
         st_render(tvb, pinfo, tree, note);
+        tap_queue_packet(smtp_timeout_tap, pinfo, note);
+    }
     return 0;
 }
 
@@ -196,6 +249,9 @@ static void init_file(void)
 {
     config.gap_threshold_ns = (int64_t)pref_gap_threshold_s * 1000000000;
     config.min_timeout_ns = 1000000000;
+    config.dns = &dns_log;
+    st_dns_log_reset(&dns_log);
+    st_report_reset();
     n_server_ports = 0;
     any_port = false;
     dissector_table_foreach("tcp.port", seed_port, NULL);
@@ -205,6 +261,7 @@ static void init_file(void)
 static void cleanup_file(void)
 {
     set_postdissector_wanted_hfids(smtp_timeout_handle, NULL);
+    st_report_reset();
 }
 
 void proto_register_smtp_timeout(void)
@@ -222,6 +279,9 @@ void proto_register_smtp_timeout(void)
     register_init_routine(init_file);
     register_cleanup_routine(cleanup_file);
     register_postdissector(smtp_timeout_handle);
+    smtp_timeout_tap = register_tap("smtp_timeout");
+    st_report_register(lookup_note);
+    st_stats_register();
 }
 
 void proto_reg_handoff_smtp_timeout(void)

@@ -38,4 +38,13 @@ typedef gboolean st_pref_bool;
 #define ST_HAVE_PLUGIN_DESCRIBE 0
 #endif
 
+/* A statistic's init callback returns whether it started from 4.6 on. */
+#if ST_WS_AT_LEAST(4, 6)
+#define ST_STAT_INIT_RESULT bool
+#define ST_STAT_INIT_RETURN(ok) return (ok)
+#else
+#define ST_STAT_INIT_RESULT void
+#define ST_STAT_INIT_RETURN(ok) do { (void)(ok); return; } while (0)
+#endif
+
 #endif

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <glib.h>
+
 #include "explain.h"
 
 enum {
@@ -535,9 +537,43 @@ static void explain_gap(st_session *s, const st_config *cfg, const st_segment *s
         s->ending = ST_END_CLIENT_GAVE_UP;
 }
 
+static bool was_used(const st_session *s)
+{
+    return s->data_bytes != 0 || s->after != ST_AFTER_NONE || s->fin_seen & (ST_M_RST | 0x06);
+}
+
+bool st_session_restarts(const st_session *s, const st_segment *seg)
+{
+    return seg->from == ST_SIDE_CLIENT && (seg->tcp_flags & (ST_TCP_SYN | ST_TCP_ACK)) == ST_TCP_SYN && was_used(s);
+}
+
+void st_session_ending(const st_session *s, char *buf, size_t size)
+{
+    const char *text;
+
+    switch ((st_ending)s->ending) {
+    case ST_END_REPLY:
+        g_snprintf(buf, (gulong)size, "%u %s", s->reply_code, st_reply_class_name((st_reply_class)s->reply_class));
+        return;
+    case ST_END_SILENT_CLOSE:   text = "silent close"; break;
+    case ST_END_CLIENT_GAVE_UP: text = "client gave up"; break;
+    case ST_END_MIDDLEBOX:      text = "middlebox reset"; break;
+    case ST_END_RESET:          text = "reset"; break;
+    default:
+        if (s->flags & ST_S_ENDED || s->closed_by != ST_SIDE_NONE)
+            text = "ok";
+        else if (s->fin_seen & ST_M_RST)
+            text = "reset";
+        else
+            text = "open";
+        break;
+    }
+    g_strlcpy(buf, text, size);
+}
+
 static void start_connection(st_session *s, const st_segment *seg)
 {
-    if (s->data_bytes != 0 || s->after != ST_AFTER_NONE || s->fin_seen & (ST_M_RST | 0x06))
+    if (was_used(s))
         st_session_init(s); /* the ports were reused for a new connection */
     s->flags |= ST_S_SYNCED | ST_S_BANNER_PENDING;
     /* The server owes its greeting from the handshake on. */

@@ -11,6 +11,7 @@
 #define SMTP_TIMEOUT_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "classify.h"
@@ -106,6 +107,14 @@ typedef struct {
 } st_session;
 
 void st_session_init(st_session *session);
+
+/* Whether this segment opens a new connection on the session's ports, so
+ * that the session's state starts again (callers keep the old one first). */
+bool st_session_restarts(const st_session *session, const st_segment *segment);
+
+/* How the session ended, for reports: "ok", "421 timeout", "silent close",
+ * "client gave up", "middlebox reset", "reset" or "open". */
+void st_session_ending(const st_session *session, char *buf, size_t size);
 
 /* Feed one frame.  `here` receives what to show on this frame; `earlier`
  * (frame number in *earlier_frame, 0 if none) what to show on the frame

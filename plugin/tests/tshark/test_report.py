@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The reports a reviewer runs first: `-z smtp_timeout,sessions` (text and
+CSV) and the stats tree `-z smtp_timeout,tree`."""
+
+import csv
+import io
+import re
+
+from stharness import TsharkCase, main
+
+HINT = ("Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the application); "
+        "as a mitigation, raise the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s")
+POLICY = ("The server refused by policy: fix what its reply names on the client (errors, TLS, authorisation) "
+          "before retrying")
+RULE = "=" * 66
+LINE = "-" * 66
+
+
+def text_report(header, rows, total):
+    return "\n".join(["", RULE, "SMTP sessions (smtp-timeout): with findings first", LINE, header] + rows +
+                     [LINE, total, RULE, ""])
+
+
+class Report(TsharkCase):
+    def report(self, cap, *extra):
+        return self.tshark("-q", "-r", cap, "-z", "smtp_timeout,sessions", *extra)
+
+    def test_article(self):
+        cap = self.capture("article.pcap")
+        expected = text_report(
+            "Session  Client            Server            Software  Ended        After           Idle (s)  "
+            "Timeout (s)  Stall (s)  Gave up  Cause        Hint",
+            ["1        192.0.2.45:46281  198.51.100.25:25  postfix   421 timeout  DATA (0 bytes)  59.954    "
+             "59.954       90.481     server   client-idle  " + HINT],
+            "Sessions: 1, with findings: 1 (421 timeout 1)")
+        self.assertEqual(self.report(cap), expected)
+        self.assertEqual(self.report(cap, "-2"), expected)
+
+    def mixed(self):
+        """Healthy sessions, the article's 421 timeout, resets after QUIT, a policy 421."""
+        return self.derive("mixed.pcap", [self.MERGECAP, "-a", "-w", "{out}"] + [
+            self.capture(n) for n in ("clean.pcap", "article.pcap", "quit-reset.pcap", "answer421.pcap")])
+
+    def test_mixed_capture(self):
+        out = self.report(self.mixed())
+        self.assertEqual(out, text_report(
+            "Session  Client                Server              Software  Ended        After           Idle (s)  "
+            "Timeout (s)  Stall (s)  Gave up  Cause        Hint",
+            ["59       192.0.2.45:46281      198.51.100.25:25    postfix   421 timeout  DATA (0 bytes)  59.954    "
+             "59.954       90.481     server   client-idle  " + HINT,
+             "1285     192.0.2.50:44000      198.51.100.28:25    postfix   421 policy   RCPT            0.010     "
+             "                        server   unknown      " + POLICY,
+             "1        192.0.2.10:40001      198.51.100.25:25    postfix   ok",
+             "13       192.0.2.11:40002      198.51.100.25:25    postfix   ok",
+             "42       [2001:db8::11]:40003  [2001:db8::25]:587  unknown   ok",
+             "1267     192.0.2.90:48000      198.51.100.32:25    postfix   ok",
+             "1276     192.0.2.91:48001      198.51.100.32:25    postfix   ok"],
+            "Sessions: 7, with findings: 2 (421 timeout 1, 421 policy 1, ok 5)"))
+
+    def test_csv(self):
+        out = self.tshark("-q", "-r", self.mixed(), "-z", "smtp_timeout,sessions,csv")
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual(list(rows[0].keys()), [
+            "session", "client", "server", "mta", "ending", "after", "data_bytes", "idle_s", "server_timeout_s",
+            "client_stall_s", "gave_up", "cause", "hint", "findings", "finding_frames"])
+        self.assertEqual([r["session"] for r in rows], ["59", "1285", "1", "13", "42", "1267", "1276"])
+        self.assertEqual(rows[0], {
+            "session": "59", "client": "192.0.2.45:46281", "server": "198.51.100.25:25", "mta": "postfix",
+            "ending": "421 timeout", "after": "DATA (0 bytes)", "data_bytes": "0", "idle_s": "59.954",
+            "server_timeout_s": "59.954", "client_stall_s": "90.481", "gave_up": "server", "cause": "client-idle",
+            "hint": HINT, "findings": "4", "finding_frames": "923 1265 1266"})
+        self.assertEqual((rows[1]["ending"], rows[1]["findings"], rows[1]["finding_frames"], rows[1]["hint"]),
+                         ("421 policy", "1", "1296", POLICY))
+        self.assertEqual({(r["ending"], r["findings"], r["cause"], r["hint"]) for r in rows[2:]},
+                         {("ok", "0", "", "")})
+
+    def test_tree_counts_match_the_findings(self):
+        cap = self.capture("article.pcap")
+        tree = self.tshark("-2", "-q", "-r", cap, "-z", "smtp_timeout,tree")
+        counts = {}
+        for line in tree.splitlines():
+            m = re.match(r"^( ?)(\S.*?)\s{2,}(\d+)\s", line)
+            if m:
+                counts[(m.group(1) == " ", m.group(2))] = int(m.group(3))
+        nested = {name: n for (child, name), n in counts.items() if child}
+        frames = self.tshark("-2", "-r", cap, "-Y", "smtp_timeout", "-T", "fields", "-E", "occurrence=a",
+                             "-E", "aggregator=;", "-e", "smtp_timeout.finding")
+        by_finding = {}
+        for line in frames.splitlines():
+            for name in line.split(";"):
+                by_finding[name] = by_finding.get(name, 0) + 1
+        self.assertEqual(by_finding, {"idle interval start": 1, "gap": 1, "session-ending reply": 1,
+                                      "data after close": 1, "reset after close": 1})
+        for name, n in by_finding.items():
+            self.assertEqual(nested.get(name), n, name)
+        self.assertEqual((nested["timeout"], nested["DATA"], nested["server"], nested["client-idle"],
+                          nested["10-59"], nested["60-119"]), (1, 1, 2, 2, 1, 0))
+
+
+if __name__ == "__main__":
+    main()

@@ -6,9 +6,12 @@
  *   byte 1   time step: low 7 bits x 50 ms; bit 7 set: a step back in time
  *   byte 2-3 TCP payload length (little endian)
  *   byte 4   sequence number: 0 = next in order, else a signed jump
- *   byte 5   number of SMTP lines (low 3 bits), each a length byte and text
+ *   byte 5   number of SMTP lines (low 3 bits), each a length byte and text;
+ *            bit 3: a zero window; bits 4-5: a DNS event of the client
+ *            (query, answer, failure) logged before the frame
  * The first input byte sets the gap threshold.  Every note is merged and
- * turned into its sentences, as the glue would.
+ * turned into its sentences, explanation and hint, as the glue would, and
+ * the session's ending is formatted after each frame.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -16,6 +19,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/explain.h"
 #include "core/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,12 +37,16 @@ static void exercise(const st_note *note)
             (void)st_finding_name((st_finding)(1u << bit));
         }
     }
+    st_note_explanation(&merged, message, sizeof(message));
+    st_note_hint(&merged, message, sizeof(message));
+    (void)st_note_timer(&merged);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     st_session session;
     st_config config;
+    static st_dns_log dns;
     st_line lines[8];
     char text[8][256];
     uint32_t seq[2] = { 1000, 50000 };
@@ -51,6 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st_session_init(&session);
     config.gap_threshold_ns = (int64_t)(data[0] % 30) * 1000000000LL;
     config.min_timeout_ns = 1000000000LL;
+    config.dns = &dns;
+    st_dns_log_reset(&dns);
     while (pos + 6 <= size) {
         const uint8_t *r = data + pos;
         st_segment seg = { 0 };
@@ -66,8 +76,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         seg.tcp_flags = (uint8_t)(((r[0] >> 1) & 1 ? ST_TCP_FIN : 0) | ((r[0] >> 2) & 1 ? ST_TCP_SYN : 0) |
                                   ((r[0] >> 3) & 1 ? ST_TCP_RST : 0) | ((r[0] >> 4) & 1 ? ST_TCP_ACK : 0));
         seg.eom = r[0] & 0x20;
+        seg.window = r[5] & 0x08 ? 0 : 65535;
+        seg.client_host = 7;
         seg.truncated = r[0] & 0x40;
         now += r[1] & 0x80 ? -step : step;
+        if (r[5] & 0x30)
+            st_dns_log_add(&dns, 7, (st_dns_kind)((r[5] >> 4) & 3), now);
         seg.ts_ns = now;
         seg.frame = ++frame;
         seg.len = (uint32_t)r[2] | (uint32_t)r[3] << 8;
@@ -94,6 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             seg.n_commands = n;
         }
         st_session_feed(&session, &config, &seg, &here, &earlier, &earlier_frame);
+        st_session_ending(&session, text[0], sizeof(text[0]));
         exercise(&here);
         if (earlier_frame != 0)
             exercise(&earlier);

@@ -29,7 +29,8 @@ STALL = TIMEOUT + 2.0  # how long the client stays silent: past the timeout
 DECODE = ["-d", "tcp.port==%d,smtp" % PORT]
 EXIM_DECODE = ["-d", "tcp.port==%d,smtp" % EXIM_PORT]
 FIELDS = ["frame.number", "smtp_timeout.after", "smtp_timeout.data_bytes", "smtp_timeout.silent_side",
-          "smtp_timeout.reply_status", "smtp_timeout.server_timeout", "_ws.expert.message"]
+          "smtp_timeout.reply_status", "smtp_timeout.server_timeout", "smtp_timeout.message"]
+EXPLAIN = ["smtp_timeout.gave_up", "smtp_timeout.cause", "smtp_timeout.hint"]
 
 
 class Recording:
@@ -96,9 +97,17 @@ class Live(TsharkCase):
         self.assertEqual(len(found), 1, "Postfix log has no single %r in:\n%s" % (pattern, "\n".join(lines)))
         return found[0]
 
+    def late_explanation(self, cap, decode):
+        """gave_up, cause and hint on the client's late data."""
+        rows = self.findings(cap, ["smtp_timeout.finding"] + EXPLAIN, *decode)
+        late = [r[1:] for r in rows if "data after close" in r[0].split(";")]
+        self.assertEqual(len(late), 1, rows)
+        return late[0]
+
     def timeout_finding(self, cap, decode=DECODE):
         rows = self.findings(cap, FIELDS, *decode)
-        ending = [r for r in rows if r[5] and ("server gave up" in r[6] or "without a reply" in r[6])]
+        ending = [r for r in rows if r[5] and re.search(
+            r"(^|;)(\d{3}[^;]*: server gave up|Server closed the connection without a reply)", r[6])]
         self.assertEqual(len(ending), 1, rows)
         row = ending[0]
         self.assertLess(abs(float(row[5]) - TIMEOUT), 0.5, "idle %s is not within 0.5 s of %s" % (row[5], TIMEOUT))
@@ -126,6 +135,12 @@ class Live(TsharkCase):
         # The client stalled STALL seconds; the server gave up after TIMEOUT.
         self.assertLess(abs(float(late[2]) - (STALL - TIMEOUT)), 0.5, late)
         self.assertEqual(reset[0:2], ["", "server"])
+        # The late data knows the whole stall (5 s): the hint's value is 10 s.
+        late_hint = self.late_explanation(cap, DECODE)
+        self.assertEqual(late_hint[:2], ["server", "client-idle"])
+        self.assertRegex(late_hint[2], r"^Fix the sender first: find what kept it silent \(a milter, a content "
+                                       r"filter, the application\); as a mitigation, raise the server's timeout "
+                                       r"above the 5\.\d{3} s stall: postconf -e smtpd_timeout=10s$")
 
     def test_stall_after_ehlo(self):
         cap, client, log = self.record("stall-after-ehlo", "stall-after-ehlo", "--stall", str(STALL))
@@ -196,6 +211,10 @@ class LiveExim(Live):
         self.assertRegex(row[6], r"^421 after DATA \(0 bytes\): server gave up after 3\.\d{3} s of client silence$")
         text = self.findings(cap, ["smtp_timeout.reply_text"], *EXIM_DECODE)[0][0]
         self.assertEqual(text, "exim.smtp-timeout.test SMTP incoming data timeout - closing connection.")
+        hint = self.late_explanation(cap, EXIM_DECODE)
+        self.assertEqual(hint[:2], ["server", "client-idle"])
+        self.assertRegex(hint[2], r"above the 5\.\d{3} s stall: smtp_receive_timeout = 10s in the Exim "
+                                     r"configuration$")
 
     def test_exim_stall_after_ehlo(self):
         cap, client, log = self.record("exim-stall-after-ehlo", "stall-after-ehlo", "--stall", str(STALL))

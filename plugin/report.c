@@ -20,6 +20,9 @@
 #include "core/explain.h"
 #include "ws_compat.h"
 
+/* The per-session budget of the whole file (README, Performance). */
+G_STATIC_ASSERT(sizeof(st_tracked) <= 256);
+
 static GPtrArray *sessions;
 static st_note_lookup lookup_note;
 

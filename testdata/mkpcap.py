@@ -15,6 +15,12 @@ Scenario syntax (one statement per line, '#' starts a comment):
   TIME NAME > ACTION                   client -> server
   TIME NAME < ACTION                   server -> client
   TIME filler                          one unrelated UDP datagram
+  TIME dns HOST RESOLVER query ID NAME TYPE
+                                       a DNS query over UDP from HOST to
+                                       RESOLVER (port 53); TYPE is A or MX
+  TIME dns HOST RESOLVER answer ID NAME TYPE RCODE
+                                       its answer (RCODE NOERROR, NXDOMAIN or
+                                       SERVFAIL; NOERROR to A carries one record)
   pad-to N                             unrelated UDP frames, spread evenly up to
                                        the next line's time, so that the next
                                        frame is frame number N
@@ -31,6 +37,9 @@ ACTION is one of:
   keepalive            a TCP keep-alive (one old byte)
   hold "text"|data N   build the segment now, send it at the next 'release'
   release              send the held segment (makes out-of-order arrival)
+  window N             advertise a window of N from now on (sends nothing)
+  zerowin              advertise a zero window from now on, in an ACK
+  probe                a zero-window probe: one byte beyond the window
 """
 
 import calendar
@@ -118,6 +127,7 @@ class Conn:
         self.next_seq = {">": 1000, "<": 50000}
         self.last_payload = {">": None, "<": None}
         self.ident = {">": 1, "<": 1}
+        self.window = {">": 64240, "<": 64240}
 
     def segment(self, direction, flags, payload=b"", seq=None, ack=True):
         other = "<" if direction == ">" else ">"
@@ -126,13 +136,38 @@ class Conn:
             seq = self.next_seq[direction]
             self.next_seq[direction] += len(payload) + (1 if flags & (FLAG_SYN | FLAG_FIN) else 0)
         ack_no = self.next_seq[other] if ack and flags & FLAG_ACK else 0
-        window = 0 if flags & FLAG_RST and not flags & FLAG_ACK else 64240
+        window = 0 if flags & FLAG_RST and not flags & FLAG_ACK else self.window[direction]
         tcp = struct.pack("!HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack_no & 0xFFFFFFFF,
                           5 << 4, flags, window, 0, 0) + payload
         tcp = tcp[:16] + struct.pack("!H", l4_checksum(src, dst, 6, tcp)) + tcp[18:]
         self.ident[direction] += 1
         ethertype, packet = ip_packet(src, dst, 6, tcp, self.ident[direction])
         return ether(src, dst, ethertype, packet)
+
+
+DNS_TYPES = {"A": 1, "MX": 15}
+DNS_RCODES = {"NOERROR": 0, "SERVFAIL": 2, "NXDOMAIN": 3}
+
+
+def dns_frame(words, index):
+    """HOST RESOLVER query|answer ID NAME TYPE [RCODE]: a DNS message over UDP."""
+    host, resolver = ipaddress.ip_address(words[0]), ipaddress.ip_address(words[1])
+    kind, ident, name, qtype = words[2], int(words[3]), words[4], DNS_TYPES[words[5]]
+    question = b"".join(bytes([len(l)]) + l.encode() for l in name.split(".")) + b"\0" + struct.pack("!HH", qtype, 1)
+    if kind == "query":
+        src, dst, sport, dport = host, resolver, 30000 + ident % 10000, 53
+        msg = struct.pack("!HHHHHH", ident, 0x0100, 1, 0, 0, 0) + question
+    else:
+        src, dst, sport, dport = resolver, host, 53, 30000 + ident % 10000
+        rcode = DNS_RCODES[words[6]]
+        answers = b""
+        if rcode == 0 and qtype == 1:
+            answers = struct.pack("!HHHIH4s", 0xC00C, 1, 1, 300, 4, ipaddress.ip_address("203.0.113.7").packed)
+        msg = struct.pack("!HHHHHH", ident, 0x8180 | rcode, 1, 1 if answers else 0, 0, 0) + question + answers
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(msg), 0) + msg
+    udp = udp[:6] + struct.pack("!H", l4_checksum(src, dst, 17, udp) or 0xFFFF) + udp[8:]
+    ethertype, packet = ip_packet(src, dst, 17, udp, index)
+    return ether(src, dst, ethertype, packet)
 
 
 def filler_frame(index):
@@ -202,6 +237,10 @@ class Scenario:
                 self.fillers += 1
                 self.emit(when, filler_frame(self.fillers))
                 return
+            if words[1] == "dns":
+                self.dns_messages = getattr(self, "dns_messages", 0) + 1
+                self.emit(when, dns_frame(line.split()[2:], self.dns_messages))
+                return
             conn = self.conns[words[1]]
             self.action(when, conn, words[2], words[3] if len(words) > 3 else "")
 
@@ -239,6 +278,14 @@ class Scenario:
             self.now = when + 10 * (len(payload) // MSS)
         elif verb == "release":
             self.emit(when, self.held.pop(id(conn)))
+        elif verb == "window":
+            conn.window[direction] = int(arg)
+        elif verb == "zerowin":
+            conn.window[direction] = 0
+            self.emit(when, conn.segment(direction, FLAG_ACK))
+        elif verb == "probe":
+            seq = conn.next_seq[direction]
+            self.emit(when, conn.segment(direction, FLAG_ACK, body_bytes(1), seq=seq))
         else:
             payload = self.payload(action)
             seq = conn.next_seq[direction]

@@ -415,9 +415,9 @@ void st_note_hint(const st_note *n, char *buf, size_t size)
                    n->ev_answered + n->ev_failed == 0 ? "none answered" : "slow or failing", rest);
         break;
     case ST_CAUSE_CLIENT_IDLE:
-        if (n->explain & ST_EX_POOLED)
-            g_snprintf(buf, (gulong)size, "Fix the sender first: close pooled connections before the server's "
-                       "timeout, or check them with NOOP before reuse%s", rest);
+        if (n->explain & ST_EX_POOLED) /* idle by design: no server setting to raise */
+            g_strlcpy(buf, "Fix the sender first: close pooled connections before the server's timeout, or check "
+                           "them with NOOP before reuse", size);
         else
             g_snprintf(buf, (gulong)size, "Fix the sender first: find what kept it silent%s (a milter, a content "
                        "filter, the application)%s", after, rest);

@@ -1,9 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""What kind of reply ended the session, and which server software sent it
-(smtp_timeout.reply_class, smtp_timeout.mta), on synthetic captures and on
-the recordings of real Postfix and Exim."""
+"""What kind of reply ended the session, which server software sent it,
+who gave up, why, and what to change (smtp_timeout.reply_class, .mta,
+.gave_up, .cause, .timer, .hint), on synthetic captures and on the
+recordings of real Postfix and Exim."""
 
-from stharness import TsharkCase, main
+from stharness import TSHARK, TsharkCase, main
+
+WHY = ["frame.number", "smtp_timeout.reply_class", "smtp_timeout.mta", "smtp_timeout.gave_up",
+       "smtp_timeout.cause", "smtp_timeout.timer"]
+HINT = ["frame.number", "smtp_timeout.hint"]
+SENDER = "Fix the sender first: find what kept it silent after %s (a milter, a content filter, the application)"
 
 FIELDS = ["frame.number", "smtp_timeout.reply_class", "smtp_timeout.mta"]
 
@@ -54,6 +60,168 @@ class Explain(TsharkCase):
         out = self.tshark("-r", cap, "-Y", 'smtp_timeout.reply_class == "policy" && smtp_timeout.mta == "postfix"',
                           "-T", "fields", "-e", "frame.number")
         self.assertEqual(out.split(), ["12"])
+
+
+class WhyAndWhat(TsharkCase):
+    """One session per cause, side and vendor text (testdata/causes.pcap,
+    vendors.pcap, classes.pcap, sender-article.pcap)."""
+
+    def why(self, cap, *extra):
+        return self.findings(cap, WHY, *extra)
+
+    def hints(self, cap, *extra):
+        return {int(f): h for f, h in self.findings(cap, HINT, *extra) if h}
+
+    def test_sender_side_dns_stall(self):
+        cap = self.capture("sender-article.pcap")
+        self.assertEqual(self.why(cap), [
+            ["27", "timeout", "postfix", "server", "dns-lookup", ""],
+            ["36", "", "postfix", "server", "dns-lookup", ""],
+            ["37", "", "postfix", "", "", ""]])
+        self.assertEqual(self.hints(cap), {
+            27: "Fix the sender first: it was waiting for DNS (12 queries, none answered); as a mitigation, raise "
+                "Postfix smtpd_timeout (59.954 s here) above the client's stall",
+            36: "Fix the sender first: it was waiting for DNS (18 queries, none answered); as a mitigation, raise "
+                "the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s"})
+        messages = self.tshark("-r", cap, "-Y", "frame.number == 36", "-T", "fields", "-e", "_ws.expert.message",
+                               "-E", "occurrence=a", "-E", "aggregator=|").strip().split("|")
+        self.assertIn("The server gave up after 59.954 s, below RFC 5321's 5-minute minimum; cause dns-lookup: "
+                      "18 DNS queries from the client during the silence, none answered", messages)
+
+    def test_same_capture_without_dns_is_client_idle(self):
+        cap = self.derive("sender-article-nodns.pcap", [TSHARK, "-r", self.capture("sender-article.pcap"),
+                                                         "-Y", "!dns", "-w", "{out}"])
+        self.assertEqual(self.why(cap), [
+            ["15", "timeout", "postfix", "server", "client-idle", ""],
+            ["18", "", "postfix", "server", "client-idle", ""],
+            ["19", "", "postfix", "", "", ""]])
+        self.assertEqual(self.hints(cap)[18], (SENDER % "DATA").replace(" after DATA", "") +
+                         "; as a mitigation, raise the server's timeout above the 90.481 s stall: "
+                         "postconf -e smtpd_timeout=120s")
+
+    def test_causes_and_sides(self):
+        cap = self.capture("causes.pcap")
+        self.assertEqual(self.why(cap), [
+            ["16", "timeout", "postfix", "server", "mtu-blackhole", "Postfix smtpd_timeout default (300 s)"],
+            ["43", "", "postfix", "client", "zero-window", "Postfix client smtp_data_xfer_timeout default (180 s)"],
+            ["56", "timeout", "postfix", "server", "packet-loss", "Postfix smtpd_timeout default (300 s)"],
+            ["66", "", "postfix", "server", "tls-stall", "Postfix smtpd_timeout default (300 s)"],
+            ["83", "timeout", "postfix", "server", "smtp-inspection", "Postfix smtpd_timeout default (300 s)"],
+            ["94", "", "postfix", "client", "server-slow", "Postfix client smtp_data_done_timeout default (600 s)"],
+            ["96", "", "postfix", "", "", ""],
+            ["103", "", "postfix", "middlebox", "client-idle", "AWS Network Load Balancer idle timeout default (350 s)"],
+            ["104", "", "postfix", "middlebox", "client-idle", "AWS Network Load Balancer idle timeout default (350 s)"],
+            ["111", "", "postfix", "middlebox", "client-idle", "Azure Load Balancer idle timeout default (4 min)"],
+            ["122", "timeout", "postfix", "server", "client-idle", "Postfix smtpd_timeout default (300 s)"],
+            ["125", "", "postfix", "server", "client-idle", "Postfix smtpd_timeout default (300 s)"],
+            ["126", "", "postfix", "", "", ""],
+            ["133", "timeout", "postfix", "server", "client-idle", "Postfix smtpd_timeout under stress (10 s)"],
+            ["149", "timeout", "postfix", "server", "client-idle", "Postfix smtpd_timeout default (300 s)"],
+            ["159", "", "postfix", "client", "server-slow", "Postfix client smtp_data_init_timeout default (120 s)"]])
+        lb = ("Fix the network first: raise the idle timeout of the load balancer or firewall between the hosts "
+              "above the SMTP timeouts (over 300 s); it reset a connection idle for %s")
+        self.assertEqual(self.hints(cap), {
+            16: "Fix the network path first: full-size segments do not get through (an MTU black hole); allow ICMP "
+                "fragmentation-needed on the path or clamp the TCP MSS",
+            43: "Fix the server first: it stopped reading (zero window for 179.996 s); check its load, disk and "
+                "content filters",
+            56: "Fix the network path first: 3 segments were sent again during the silence",
+            66: "Fix the TLS negotiation first: check TLS versions and ciphers on both sides, and the path MTU "
+                "(large certificate flights); Postfix smtpd_starttls_timeout bounds the server's wait",
+            83: "Turn off SMTP inspection on the firewall first (Cisco ASA: no inspect esmtp, PIX: no fixup "
+                "protocol smtp 25): it masks the banner and rewrites commands",
+            94: "Fix the server first: it did not answer after END-OF-MESSAGE for 600.003 s (look at its milters, "
+                "policy services and content filters); the client's timer: Postfix smtp_data_done_timeout, "
+                "Sendmail confTO_DATAFINAL",
+            103: lb % "350.200 s", 104: lb % "350.200 s", 111: lb % "240.500 s",
+            122: SENDER % "END-OF-MESSAGE" + "; as a mitigation, raise Postfix smtpd_timeout (300.020 s here) "
+                                             "above the client's stall",
+            125: "Fix the sender first: close pooled connections before the server's timeout, or check them with "
+                 "NOOP before reuse",
+            133: "Fix the server first: Postfix is likely in stress mode (a 10 s timeout); raise its process limit "
+                 "(default_process_limit, or maxproc of the smtp service in master.cf) rather than smtpd_timeout",
+            149: SENDER % "BDAT" + "; as a mitigation, raise Postfix smtpd_timeout (300.030 s here) above the "
+                                   "client's stall",
+            159: "Fix the server first: it did not answer after DATA for 120.010 s (look at its milters, policy "
+                 "services and content filters); the client's timer: Postfix smtp_data_init_timeout, Sendmail "
+                 "confTO_DATAINIT"})
+        flags = self.findings(cap, ["frame.number", "smtp_timeout.pooled", "smtp_timeout.below_rfc",
+                                    "smtp_timeout.after", "smtp_timeout.data_bytes"])
+        self.assertIn(["125", "1", "", "", ""], flags)
+        self.assertIn(["133", "", "1", "EHLO", ""], flags)
+        self.assertIn(["149", "", "", "BDAT", "4000"], flags)
+        both = self.tshark("-r", cap, "-Y", "frame.number == 104", "-T", "fields", "-e", "_ws.expert.message",
+                           "-E", "occurrence=a", "-E", "aggregator=|").strip().split("|")
+        self.assertIn("The middlebox gave up after 350.200 s, matching AWS Network Load Balancer idle timeout "
+                      "default (350 s), resets reached both ends; cause client-idle: the client was silent with "
+                      "nothing else on the wire", both)
+
+    def test_vendor_texts(self):
+        cap = self.capture("vendors.pcap")
+        self.assertEqual(self.why(cap), [
+            ["9", "timeout", "postfix", "server", "client-idle", "Postfix smtpd_timeout default (300 s)"],
+            ["18", "timeout", "exim", "server", "client-idle", "Exim smtp_receive_timeout default (5 min)"],
+            ["29", "timeout", "exim", "server", "client-idle", "Exim smtp_receive_timeout default (5 min)"],
+            ["38", "timeout", "sendmail", "server", "client-idle", "Sendmail Timeout.datablock/command default (1 h)"],
+            ["49", "timeout", "sendmail", "server", "client-idle", "Sendmail Timeout.datablock/command default (1 h)"],
+            ["60", "timeout", "exchange", "server", "client-idle",
+             "Exchange Edge ConnectionInactivityTimeout default (1 min)"],
+            ["71", "timeout", "gmail", "server", "client-idle", ""],
+            ["82", "timeout", "qmail", "server", "client-idle", "qmail timeoutsmtpd default (1200 s)"],
+            ["93", "timeout", "haraka", "server", "client-idle", "Haraka inactivity_timeout default (300 s)"],
+            ["104", "timeout", "ses", "server", "client-idle", ""],
+            ["115", "timeout", "nodemailer", "server", "client-idle", ""],
+            ["126", "", "opensmtpd", "server", "client-idle", "OpenSMTPD's fixed session timeout (300 s)"]])
+        hints = self.hints(cap)
+        mitigation = "; as a mitigation, raise %s (%s here) above the client's stall"
+        self.assertEqual(hints[18], SENDER % "EHLO" + mitigation % ("Exim smtp_receive_timeout", "300.020 s"))
+        self.assertEqual(hints[38], SENDER % "EHLO" + mitigation % ("Sendmail confTO_COMMAND", "3600.100 s"))
+        self.assertEqual(hints[49], SENDER % "DATA" + mitigation % ("Sendmail confTO_DATABLOCK", "3600.100 s"))
+        self.assertEqual(hints[60], SENDER % "DATA" + mitigation % (
+            "Exchange Set-ReceiveConnector -ConnectionInactivityTimeout", "60.030 s"))
+        self.assertEqual(hints[71], SENDER % "DATA" + "; on the server side: nothing: the receiving service's "
+                                                       "timeout cannot be changed")
+        self.assertEqual(hints[82], SENDER % "DATA" + mitigation % ("qmail control/timeoutsmtpd", "1200.050 s"))
+        self.assertEqual(hints[93], SENDER % "DATA" + mitigation % ("Haraka inactivity_timeout (config/smtp.ini)",
+                                                                     "300.020 s"))
+        self.assertEqual(hints[126], SENDER % "DATA" + "; on the server side: nothing: OpenSMTPD's 300 s timeout "
+                                                        "is fixed at build time")
+        below = self.tshark("-r", cap, "-Y", "smtp_timeout.below_rfc", "-T", "fields", "-e", "frame.number")
+        self.assertEqual(below.split(), ["60", "71", "104", "115"])
+
+    def test_reply_classes(self):
+        cap = self.capture("classes.pcap")
+        self.assertEqual(self.why(cap), [
+            ["4", "capacity", "unknown", "server", "unknown", ""],
+            ["10", "capacity", "postfix", "server", "unknown", ""],
+            ["16", "capacity", "unknown", "server", "unknown", ""],
+            ["26", "capacity", "gmail", "server", "unknown", ""],
+            ["38", "policy", "unknown", "server", "unknown", ""],
+            ["50", "policy", "gmail", "server", "unknown", ""],
+            ["60", "shutdown", "unknown", "server", "unknown", ""],
+            ["70", "shutdown", "unknown", "server", "unknown", ""],
+            ["80", "connection-dropped", "unknown", "server", "unknown", ""],
+            ["92", "other", "unknown", "server", "unknown", ""]])
+        hints = self.hints(cap)
+        self.assertEqual(hints[4], "The server is at capacity: the client should retry later; on the server, check "
+                                   "its connection limits (Postfix default_process_limit and "
+                                   "smtpd_client_connection_count_limit, Exim smtp_accept_max)")
+        self.assertEqual(hints[38], "The server refused by policy: fix what its reply names on the client (errors, "
+                                    "TLS, authorisation) before retrying")
+        self.assertEqual(hints[60], "The server was shutting down: nothing to fix on the client, which should "
+                                    "retry later")
+        self.assertEqual(hints[80], "The connection itself failed: look for resets and TLS alerts around this "
+                                    "reply, and check TLS versions on both sides")
+        self.assertEqual(hints[92], "The server ended the session for its own reasons: read its reply text and its "
+                                    "log")
+
+    def test_healthy_sessions_get_no_cause_or_hint(self):
+        for name in ("clean.pcap", "out-of-order.pcap", "gap.pcap", "server-silent.pcap", "quit-reset.pcap",
+                     "hostile.pcap", "garbage.pcap"):
+            cap = self.capture(name)
+            out = self.tshark("-2", "-r", cap, "-Y", "smtp_timeout.cause || smtp_timeout.hint || "
+                                                     "smtp_timeout.gave_up", "-T", "fields", "-e", "frame.number")
+            self.assertEqual(out, "", name)
 
 
 if __name__ == "__main__":

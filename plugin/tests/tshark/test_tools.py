@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The team's tools: smtp-timeout-annotate (a copy with packet comments that
+any Wireshark shows) and smtp-timeout-scan (many captures at once)."""
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+
+from stharness import TSHARK, TsharkCase, main
+
+TOOLS = os.environ["SMTP_TIMEOUT_TOOLS"]
+ARTICLE_COMMENTS = {
+    93: "smtp_timeout: Idle interval starts here: the client stayed silent for 59.954 s, until frame 865",
+    865: "smtp_timeout: Client silent for 59.954 s after DATA (0 bytes), since frame 93\n"
+         "smtp_timeout: 421 4.4.2 after DATA (0 bytes): server gave up after 59.954 s of client silence",
+    1207: "smtp_timeout: Client sent 1024 bytes 30.527 s after the server closed (frame 866): it stalled "
+          "90.481 s, 30.527 s past the server's 59.954 s timeout",
+    1208: "smtp_timeout: Server reset the connection 30.527 s after the close in frame 866 (421 reply in frame 865)",
+}
+
+
+class Tools(TsharkCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The tools run as the unprivileged user: copies it can execute, and a
+        # folder it can write to.
+        cls.bin = os.path.join(cls.home, "bin")
+        os.makedirs(cls.bin)
+        for name in ("smtp-timeout-annotate", "smtp-timeout-scan"):
+            shutil.copy(os.path.join(TOOLS, name), cls.bin)
+            os.chmod(os.path.join(cls.bin, name), 0o755)
+        os.chmod(cls.bin, 0o755)
+        cls.out = os.path.join(cls.home, "out")
+        os.makedirs(cls.out)
+        os.chmod(cls.out, 0o777)
+        cls.empty_plugins = os.path.join(cls.home, "no-plugins")
+        os.makedirs(cls.empty_plugins)
+        os.chmod(cls.empty_plugins, 0o755)
+
+    def tool(self, name, *args, status=0):
+        argv = [os.path.join(self.bin, name)] + list(args)
+        env = {"HOME": self.home, "WIRESHARK_PLUGIN_DIR": self.plugin_dir, "TZ": "UTC", "LC_ALL": "C.UTF-8",
+               "WIRESHARK_EXTCAP_DIR": self.extcap_dir, "PATH": os.path.dirname(TSHARK) + ":/usr/bin:/bin"}
+        if os.geteuid() == 0:
+            argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
+        proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",
+                              check=False)
+        self.assertEqual(proc.returncode, status, proc.stderr)
+        return proc.stdout, proc.stderr
+
+    def without_plugin(self, *args):
+        """tshark as a colleague without the plugin runs it."""
+        argv = [TSHARK] + list(args)
+        env = {"HOME": self.home, "WIRESHARK_PLUGIN_DIR": self.empty_plugins, "TZ": "UTC", "LC_ALL": "C.UTF-8",
+               "WIRESHARK_EXTCAP_DIR": self.extcap_dir, "PATH": "/usr/bin:/bin"}
+        if os.geteuid() == 0:
+            argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
+        return subprocess.run(argv, env=env, stdout=subprocess.PIPE, encoding="utf-8", check=True).stdout
+
+    def comments(self, cap):
+        out = self.without_plugin("-r", cap, "-Y", "frame.comment", "-T", "fields", "-E", "occurrence=a",
+                                  "-E", "aggregator=|", "-e", "frame.number", "-e", "frame.comment")
+        return {int(l.split("\t")[0]): l.split("\t")[1].replace("\\n", "\n") for l in out.splitlines()}
+
+    def test_annotated_copy(self):
+        original = self.capture("article.pcap")
+        before = hashlib.sha256(open(original, "rb").read()).hexdigest()
+        copy = os.path.join(self.out, "article-annotated.pcapng")
+        out, _ = self.tool("smtp-timeout-annotate", original, copy)
+        self.assertEqual(out, "%s: 4 frames annotated\n" % copy)
+        self.assertEqual(self.comments(copy), ARTICLE_COMMENTS)
+        chosen = self.without_plugin("-r", copy, "-Y", 'frame.comment contains "smtp_timeout"', "-T", "fields",
+                                     "-e", "frame.number")
+        self.assertEqual(chosen.split(), ["93", "865", "1207", "1208"])
+        # The packets are the original's, byte for byte, and so are their times.
+        dump = ["-T", "fields", "-e", "frame.time_epoch", "-e", "frame.len", "-e", "frame.cap_len"]
+        self.assertEqual(self.without_plugin("-r", copy, "-x"), self.without_plugin("-r", original, "-x"))
+        self.assertEqual(self.without_plugin("-r", copy, *dump), self.without_plugin("-r", original, *dump))
+        self.assertEqual(hashlib.sha256(open(original, "rb").read()).hexdigest(), before)
+
+    def test_existing_comments_are_kept(self):
+        noted = self.derive("noted.pcapng", [self.EDITCAP, "-F", "pcapng", "-a", "865:seen by the NOC",
+                                             "-a", "10:unrelated note", self.capture("article.pcap"), "{out}"])
+        copy = os.path.join(self.out, "noted-annotated.pcapng")
+        self.tool("smtp-timeout-annotate", noted, copy)
+        found = self.comments(copy)
+        self.assertEqual(found[865].split("|"), ["seen by the NOC", ARTICLE_COMMENTS[865]])
+        self.assertEqual(found[10], "unrelated note")
+        self.assertEqual(found[1207], ARTICLE_COMMENTS[1207])
+
+    def test_annotate_refuses_to_overwrite_its_input(self):
+        _, err = self.tool("smtp-timeout-annotate", self.capture("article.pcap"), self.capture("article.pcap"),
+                           status=1)
+        self.assertIn("OUT must not be IN", err)
+
+    def scan_folder(self):
+        folder = os.path.join(self.home, "captures")
+        if not os.path.exists(folder):
+            os.makedirs(os.path.join(folder, "older"))
+            shutil.copy(self.capture("article.pcap"), folder)
+            shutil.copy(self.capture("clean.pcap"), folder)
+            with open(self.capture("answer421.pcap"), "rb") as src, \
+                    gzip.open(os.path.join(folder, "older", "answer421.pcap.gz"), "wb") as dst:
+                dst.write(src.read())
+            data = open(self.capture("quit-reset.pcap"), "rb").read()
+            with open(os.path.join(folder, "broken.pcap"), "wb") as bad:
+                bad.write(b"this is no capture at all" + data[24:100])
+            with open(os.path.join(folder, "notes.txt"), "w") as other:
+                other.write("not a capture\n")
+            for root, dirs, files in os.walk(folder):
+                os.chmod(root, 0o755)
+                for f in files:
+                    os.chmod(os.path.join(root, f), 0o644)
+        return folder
+
+    def test_scan_csv_json_and_exit_status(self):
+        folder = self.scan_folder()
+        out, err = self.tool("smtp-timeout-scan", "-j", "2", folder)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual([(os.path.relpath(r["file"], folder), r["session"], r["ending"], r["cause"],
+                           r["finding_frames"]) for r in rows], [
+            ("article.pcap", "1", "421 timeout", "client-idle", "865 1207 1208"),
+            ("older/answer421.pcap.gz", "1", "421 policy", "unknown", "12")])
+        self.assertEqual(rows[0]["hint"], "Fix the sender first: find what kept it silent after DATA (a milter, a "
+                                          "content filter, the application); as a mitigation, raise the server's "
+                                          "timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s")
+        broken = os.path.join(folder, "broken.pcap")
+        self.assertIn("%s: cannot be read: " % broken, err)
+        self.assertEqual(err.splitlines()[-1], "4 captures, 1 unreadable (%s); 5 sessions, 2 with findings "
+                                               "(421 policy 1, 421 timeout 1)" % broken)
+        as_json, _ = self.tool("smtp-timeout-scan", "--json", folder)
+        self.assertEqual(json.loads(as_json), rows)
+        self.tool("smtp-timeout-scan", "--strict", folder, status=2)
+        self.tool("smtp-timeout-scan", "--fail-on-findings", folder, status=1)
+        self.tool("smtp-timeout-scan", "--fail-on-findings", os.path.join(folder, "clean.pcap"), status=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -195,7 +195,7 @@ static void print_csv_cell(const char *text, bool last)
         }
         putchar('"');
     } else {
-        fputs(text, stdout);
+        (void)fputs(text, stdout);
     }
     putchar(last ? '\n' : ',');
 }
@@ -313,7 +313,7 @@ static ST_STAT_INIT_RESULT report_init(const char *opt_arg, void *userdata _U_)
     ctx->csv = opt_arg != NULL && g_str_has_suffix(opt_arg, ",csv");
     error = register_tap_listener("smtp_timeout", ctx, NULL, TL_REQUIRES_NOTHING, NULL, no_packet, draw, NULL);
     if (error != NULL) {
-        fprintf(stderr, "smtp_timeout,sessions: %s\n", error->str);
+        (void)fprintf(stderr, "smtp_timeout,sessions: %s\n", error->str);
         g_string_free(error, TRUE);
         g_free(ctx);
         ST_STAT_INIT_RETURN(false);

@@ -6,12 +6,16 @@ import csv
 import io
 import re
 
-from stharness import TsharkCase, main
+from stharness import TSHARK, TsharkCase, main
 
 HINT = ("Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the application); "
         "as a mitigation, raise the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s")
 POLICY = ("The server refused by policy: fix what its reply names on the client (errors, TLS, authorisation) "
           "before retrying")
+LB = ("Fix the network first: raise the idle timeout of the load balancer or firewall between the hosts above "
+      "the SMTP timeouts (over 300 s); it reset a connection idle for 240.500 s")
+SLOW = ("Fix the server first: it did not answer after DATA for 120.010 s (look at its milters, policy services and "
+        "content filters); the client's timer: Postfix smtp_data_init_timeout, Sendmail confTO_DATAINIT")
 RULE = "=" * 66
 LINE = "-" * 66
 
@@ -37,25 +41,34 @@ class Report(TsharkCase):
         self.assertEqual(self.report(cap, "-2"), expected)
 
     def mixed(self):
-        """Healthy sessions, the article's 421 timeout, resets after QUIT, a policy 421."""
+        """Healthy sessions, the article's 421 timeout, resets after QUIT, a
+        policy 421, a load balancer's reset and a client that gave up (the
+        last two cut out of causes.pcap by tshark)."""
+        two = self.derive("two.pcap", [TSHARK, "-r", self.capture("causes.pcap"), "-Y",
+                                       "tcp.port == 41012 || tcp.port == 41008", "-w", "{out}"])
         return self.derive("mixed.pcap", [self.MERGECAP, "-a", "-w", "{out}"] + [
-            self.capture(n) for n in ("clean.pcap", "article.pcap", "quit-reset.pcap", "answer421.pcap")])
+            self.capture(n) for n in ("clean.pcap", "article.pcap", "quit-reset.pcap", "answer421.pcap")] + [two])
 
     def test_mixed_capture(self):
         out = self.report(self.mixed())
         self.assertEqual(out, text_report(
-            "Session  Client                Server              Software  Ended        After           Idle (s)  "
-            "Timeout (s)  Stall (s)  Gave up  Cause        Hint",
-            ["59       192.0.2.45:46281      198.51.100.25:25    postfix   421 timeout  DATA (0 bytes)  59.954    "
-             "59.954       90.481     server   client-idle  " + HINT,
-             "1285     192.0.2.50:44000      198.51.100.28:25    postfix   421 policy   RCPT            0.010     "
-             "                        server   unknown      " + POLICY,
+            "Session  Client                Server              Software  Ended            After           "
+            "Idle (s)  Timeout (s)  Stall (s)  Gave up    Cause        Hint",
+            ["59       192.0.2.45:46281      198.51.100.25:25    postfix   421 timeout      DATA (0 bytes)  "
+             "59.954    59.954       90.481     server     client-idle  " + HINT,
+             "1285     192.0.2.50:44000      198.51.100.28:25    postfix   421 policy       RCPT            "
+             "0.010                             server     unknown      " + POLICY,
+             "1301     192.0.2.10:41008      198.51.100.25:25    postfix   middlebox reset  EHLO            "
+             "240.500                           middlebox  client-idle  " + LB,
+             "1308     192.0.2.10:41012      198.51.100.25:25    postfix   client gave up   DATA (0 bytes)  "
+             "120.010                           client     server-slow  " + SLOW,
              "1        192.0.2.10:40001      198.51.100.25:25    postfix   ok",
              "13       192.0.2.11:40002      198.51.100.25:25    postfix   ok",
              "42       [2001:db8::11]:40003  [2001:db8::25]:587  unknown   ok",
              "1267     192.0.2.90:48000      198.51.100.32:25    postfix   ok",
              "1276     192.0.2.91:48001      198.51.100.32:25    postfix   ok"],
-            "Sessions: 7, with findings: 2 (421 timeout 1, 421 policy 1, ok 5)"))
+            "Sessions: 9, with findings: 4 (421 timeout 1, 421 policy 1, middlebox reset 1, client gave up 1, "
+            "ok 5)"))
 
     def test_csv(self):
         out = self.tshark("-q", "-r", self.mixed(), "-z", "smtp_timeout,sessions,csv")
@@ -63,7 +76,7 @@ class Report(TsharkCase):
         self.assertEqual(list(rows[0].keys()), [
             "session", "client", "server", "mta", "ending", "after", "data_bytes", "idle_s", "server_timeout_s",
             "client_stall_s", "gave_up", "cause", "hint", "findings", "finding_frames"])
-        self.assertEqual([r["session"] for r in rows], ["59", "1285", "1", "13", "42", "1267", "1276"])
+        self.assertEqual([r["session"] for r in rows], ["59", "1285", "1301", "1308", "1", "13", "42", "1267", "1276"])
         self.assertEqual(rows[0], {
             "session": "59", "client": "192.0.2.45:46281", "server": "198.51.100.25:25", "mta": "postfix",
             "ending": "421 timeout", "after": "DATA (0 bytes)", "data_bytes": "0", "idle_s": "59.954",
@@ -71,7 +84,9 @@ class Report(TsharkCase):
             "hint": HINT, "findings": "4", "finding_frames": "923 1265 1266"})
         self.assertEqual((rows[1]["ending"], rows[1]["findings"], rows[1]["finding_frames"], rows[1]["hint"]),
                          ("421 policy", "1", "1296", POLICY))
-        self.assertEqual({(r["ending"], r["findings"], r["cause"], r["hint"]) for r in rows[2:]},
+        self.assertEqual([(r["ending"], r["gave_up"], r["idle_s"]) for r in rows[2:4]],
+                         [("middlebox reset", "middlebox", "240.500"), ("client gave up", "client", "120.010")])
+        self.assertEqual({(r["ending"], r["findings"], r["cause"], r["hint"]) for r in rows[4:]},
                          {("ok", "0", "", "")})
 
     def test_tree_counts_match_the_findings(self):

@@ -36,6 +36,15 @@ def ms(value):
     return "%.3f" % float(value) if value else ""
 
 
+def sanitizer_env():
+    """Sanitizer runtimes to preload into tshark (sanitize preset), else {}."""
+    env = {}
+    for item in filter(None, os.environ.get("SMTP_TIMEOUT_TOOL_ENV", "").split("|")):
+        key, _, value = item.partition("=")
+        env[key] = value
+    return env
+
+
 class TsharkCase(unittest.TestCase):
     """A test class gets one sandbox: HOME, plugin folder, copies of captures."""
 
@@ -86,10 +95,7 @@ class TsharkCase(unittest.TestCase):
                "WIRESHARK_EXTCAP_DIR": cls.extcap_dir,
                "LC_ALL": "C.UTF-8", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         if unprivileged:
-            # Sanitizer runtimes preloaded into tshark (sanitize preset).
-            for item in filter(None, os.environ.get("SMTP_TIMEOUT_TOOL_ENV", "").split("|")):
-                key, _, value = item.partition("=")
-                env[key] = value
+            env.update(sanitizer_env())
             if VALGRIND and argv[0] == TSHARK:
                 argv = VALGRIND + argv
         if unprivileged and os.geteuid() == 0:

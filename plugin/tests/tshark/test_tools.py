@@ -11,7 +11,9 @@ import os
 import shutil
 import subprocess
 
-from stharness import TSHARK, TsharkCase, main
+import shlex
+
+from stharness import TSHARK, VALGRIND, TsharkCase, main, sanitizer_env
 
 TOOLS = os.environ["SMTP_TIMEOUT_TOOLS"]
 ARTICLE_COMMENTS = {
@@ -22,6 +24,15 @@ ARTICLE_COMMENTS = {
           "90.481 s, 30.527 s past the server's 59.954 s timeout",
     1208: "smtp_timeout: Server reset the connection 30.527 s after the close in frame 866 (421 reply in frame 865)",
 }
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def sha256(path):
+    return hashlib.sha256(read_bytes(path)).hexdigest()
 
 
 class Tools(TsharkCase):
@@ -35,6 +46,7 @@ class Tools(TsharkCase):
         for name in ("smtp-timeout-annotate", "smtp-timeout-scan"):
             shutil.copy(os.path.join(TOOLS, name), cls.bin)
             os.chmod(os.path.join(cls.bin, name), 0o755)
+        cls.write_tshark_wrapper()
         os.chmod(cls.bin, 0o755)
         cls.out = os.path.join(cls.home, "out")
         os.makedirs(cls.out)
@@ -43,10 +55,25 @@ class Tools(TsharkCase):
         os.makedirs(cls.empty_plugins)
         os.chmod(cls.empty_plugins, 0o755)
 
+    @classmethod
+    def write_tshark_wrapper(cls):
+        """Under the sanitize or valgrind preset, the tshark the tools find
+        first in PATH runs the real one the way the other tests do; editcap
+        stays plain (it hangs with the sanitizer runtimes preloaded)."""
+        env = sanitizer_env()
+        if not env and not VALGRIND:
+            return
+        wrapper = os.path.join(cls.bin, "tshark")
+        with open(wrapper, "w", encoding="utf-8") as f:
+            f.write("#!/bin/sh\nexec env %s %s \"$@\"\n" % (
+                " ".join(shlex.quote(k + "=" + v) for k, v in env.items()),
+                " ".join(shlex.quote(a) for a in VALGRIND + [shutil.which(TSHARK)])))
+        os.chmod(wrapper, 0o755)
+
     def tool(self, name, *args, status=0):
         argv = [os.path.join(self.bin, name)] + list(args)
         env = {"HOME": self.home, "WIRESHARK_PLUGIN_DIR": self.plugin_dir, "TZ": "UTC", "LC_ALL": "C.UTF-8",
-               "WIRESHARK_EXTCAP_DIR": self.extcap_dir, "PATH": os.path.dirname(TSHARK) + ":/usr/bin:/bin"}
+               "WIRESHARK_EXTCAP_DIR": self.extcap_dir, "PATH": self.bin + ":" + os.path.dirname(TSHARK) + ":/usr/bin:/bin"}
         if os.geteuid() == 0:
             argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
         proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",
@@ -70,7 +97,7 @@ class Tools(TsharkCase):
 
     def test_annotated_copy(self):
         original = self.capture("article.pcap")
-        before = hashlib.sha256(open(original, "rb").read()).hexdigest()
+        before = sha256(original)
         copy = os.path.join(self.out, "article-annotated.pcapng")
         out, _ = self.tool("smtp-timeout-annotate", original, copy)
         self.assertEqual(out, "%s: 4 frames annotated\n" % copy)
@@ -82,7 +109,7 @@ class Tools(TsharkCase):
         dump = ["-T", "fields", "-e", "frame.time_epoch", "-e", "frame.len", "-e", "frame.cap_len"]
         self.assertEqual(self.without_plugin("-r", copy, "-x"), self.without_plugin("-r", original, "-x"))
         self.assertEqual(self.without_plugin("-r", copy, *dump), self.without_plugin("-r", original, *dump))
-        self.assertEqual(hashlib.sha256(open(original, "rb").read()).hexdigest(), before)
+        self.assertEqual(sha256(original), before)
 
     def test_existing_comments_are_kept(self):
         noted = self.derive("noted.pcapng", [self.EDITCAP, "-F", "pcapng", "-a", "865:seen by the NOC",
@@ -108,7 +135,7 @@ class Tools(TsharkCase):
             with open(self.capture("answer421.pcap"), "rb") as src, \
                     gzip.open(os.path.join(folder, "older", "answer421.pcap.gz"), "wb") as dst:
                 dst.write(src.read())
-            data = open(self.capture("quit-reset.pcap"), "rb").read()
+            data = read_bytes(self.capture("quit-reset.pcap"))
             with open(os.path.join(folder, "broken.pcap"), "wb") as bad:
                 bad.write(b"this is no capture at all" + data[24:100])
             with open(os.path.join(folder, "notes.txt"), "w") as other:

@@ -91,7 +91,7 @@ static bool read_tcp_header(proto_tree *tree, st_segment *seg)
         return false;
     seg->seq = tvb_get_ntohl(tcp->ds_tvb, tcp->start + 4);
     seg->ack = tvb_get_ntohl(tcp->ds_tvb, tcp->start + 8);
-    seg->tcp_flags = tvb_get_guint8(tcp->ds_tvb, tcp->start + 13) &
+    seg->tcp_flags = ST_TVB_GET_U8(tcp->ds_tvb, tcp->start + 13) &
                      (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK);
     seg->window = tvb_get_ntohs(tcp->ds_tvb, tcp->start + 14);
     seg->len = (uint32_t)fvalue_get_uinteger(ST_FINFO_VALUE(len));
@@ -105,7 +105,7 @@ bool st_fields_dns_rcode(proto_tree *tree, unsigned *rcode)
     if (dns == NULL || dns->ds_tvb == NULL || dns->start < 0 ||
         tvb_captured_length_remaining(dns->ds_tvb, dns->start) < 4)
         return false;
-    *rcode = tvb_get_guint8(dns->ds_tvb, dns->start + 3) & 0x0F;
+    *rcode = ST_TVB_GET_U8(dns->ds_tvb, dns->start + 3) & 0x0F;
     return true;
 }
 

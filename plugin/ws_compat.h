@@ -47,4 +47,11 @@ typedef gboolean st_pref_bool;
 #define ST_STAT_INIT_RETURN(ok) do { (void)(ok); return; } while (0)
 #endif
 
+/* 4.4 renamed the GLib-typed tvb getters and deprecates the old names. */
+#if ST_WS_AT_LEAST(4, 4)
+#define ST_TVB_GET_U8 tvb_get_uint8
+#else
+#define ST_TVB_GET_U8 tvb_get_guint8
+#endif
+
 #endif

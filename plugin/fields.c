@@ -9,24 +9,24 @@
 
 #include "ws_compat.h"
 
-enum { F_TCP, F_TCP_LEN, F_SMTP_RESPONSE, F_SMTP_COMMAND, F_SMTP_EOM, F_DNS, F_COUNT };
+enum { F_TCP_LEN, F_SMTP_RESPONSE, F_SMTP_COMMAND, F_SMTP_EOM, F_DNS, F_COUNT };
 
 /* Each wanted TCP field is built on every TCP frame of every capture, SMTP
- * or not.  The TCP protocol item is built anyway (top-level items are never
- * faked), and it locates the header: sequence and acknowledgement numbers,
- * flags and window are read from there.  Only the payload length needs a
- * field, since the item's own length is the header's in some runs and the
- * segment's in others. */
+ * or not, and costs about a thousand instructions a frame in Wireshark's
+ * bookkeeping: so one only.  tcp.len sits at the start of the TCP header
+ * (offset 0, length 0) and so locates it: sequence and acknowledgement
+ * numbers, flags and window are read from the header's bytes.  The
+ * protocol items themselves (tcp, dns) are faked in a hidden tree unless
+ * wanted, and cannot be found without asking. */
 static const char *const field_names[F_COUNT] = {
-    [F_TCP] = "tcp",
     [F_TCP_LEN] = "tcp.len",
     [F_SMTP_RESPONSE] = "smtp.response",        /* first line of each reply */
     [F_SMTP_COMMAND] = "smtp.command_line",     /* every pipelined command */
     [F_SMTP_EOM] = "smtp.eom",
-    [F_DNS] = "dns",                            /* located like tcp: the header */
+    [F_DNS] = "dns",                            /* DNS frames only: the header */
 };
 
-static int field_ids[F_COUNT] = { -1, -1, -1, -1, -1, -1 };
+static int field_ids[F_COUNT] = { -1, -1, -1, -1, -1 };
 static int proto_smtp = -1;
 static int proto_icmp = -1;
 static int proto_icmpv6 = -1;
@@ -56,19 +56,22 @@ int st_fields_proto_smtp(void)
     return proto_smtp;
 }
 
-bool st_frame_has_smtp(packet_info *pinfo, bool *inside_icmp)
+bool st_frame_has_reply(proto_tree *tree)
 {
-    bool smtp = false;
+    GPtrArray *items = field_ids[F_SMTP_RESPONSE] > 0 ? proto_get_finfo_ptr_array(tree, field_ids[F_SMTP_RESPONSE])
+                                                      : NULL;
 
-    *inside_icmp = false;
+    return items != NULL && items->len > 0;
+}
+
+bool st_frame_inside_icmp(packet_info *pinfo)
+{
     for (wmem_list_frame_t *f = wmem_list_head(pinfo->layers); f != NULL; f = wmem_list_frame_next(f)) {
         int proto = GPOINTER_TO_INT(wmem_list_frame_data(f));
-        if (proto == proto_smtp)
-            smtp = true;
-        else if (proto == proto_icmp || proto == proto_icmpv6)
-            *inside_icmp = true; /* a TCP header quoted in an ICMP error */
+        if (proto == proto_icmp || proto == proto_icmpv6)
+            return true; /* a TCP header quoted in an ICMP error */
     }
-    return smtp;
+    return false;
 }
 
 /* The innermost occurrence: a tunnel's outer TCP header comes first. */
@@ -81,19 +84,26 @@ static field_info *last_field(proto_tree *tree, int id)
 
 #define TCP_MIN_HEADER 20
 
-static bool read_tcp_header(proto_tree *tree, st_segment *seg)
+/* The header must be the frame's own: its ports are pinfo's, and its data
+ * offset is a real header length.  Anything else (another layout of
+ * tcp.len in a future Wireshark) reads as no TCP header at all. */
+static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segment *seg)
 {
-    field_info *tcp = last_field(tree, field_ids[F_TCP]);
     field_info *len = last_field(tree, field_ids[F_TCP_LEN]);
+    tvbuff_t *tvb;
+    gint at;
 
-    if (tcp == NULL || len == NULL || tcp->ds_tvb == NULL || tcp->start < 0 ||
-        tvb_captured_length_remaining(tcp->ds_tvb, tcp->start) < TCP_MIN_HEADER)
+    if (len == NULL || len->ds_tvb == NULL || len->start < 0)
         return false;
-    seg->seq = tvb_get_ntohl(tcp->ds_tvb, tcp->start + 4);
-    seg->ack = tvb_get_ntohl(tcp->ds_tvb, tcp->start + 8);
-    seg->tcp_flags = ST_TVB_GET_U8(tcp->ds_tvb, tcp->start + 13) &
-                     (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK);
-    seg->window = tvb_get_ntohs(tcp->ds_tvb, tcp->start + 14);
+    tvb = len->ds_tvb;
+    at = len->start;
+    if (tvb_captured_length_remaining(tvb, at) < TCP_MIN_HEADER || tvb_get_ntohs(tvb, at) != pinfo->srcport ||
+        tvb_get_ntohs(tvb, at + 2) != pinfo->destport || (ST_TVB_GET_U8(tvb, at + 12) >> 4) < 5)
+        return false;
+    seg->seq = tvb_get_ntohl(tvb, at + 4);
+    seg->ack = tvb_get_ntohl(tvb, at + 8);
+    seg->tcp_flags = ST_TVB_GET_U8(tvb, at + 13) & (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK);
+    seg->window = tvb_get_ntohs(tvb, at + 14);
     seg->len = (uint32_t)fvalue_get_uinteger(ST_FINFO_VALUE(len));
     return true;
 }
@@ -140,7 +150,7 @@ bool st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg)
 
     seg->frame = pinfo->num;
     seg->ts_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-    if (!read_tcp_header(tree, seg))
+    if (!read_tcp_header(tree, pinfo, seg))
         return false;
     seg->replies = read_lines(tree, pinfo, field_ids[F_SMTP_RESPONSE], reply_stack, &seg->n_replies);
     seg->commands = read_lines(tree, pinfo, field_ids[F_SMTP_COMMAND], command_stack, &seg->n_commands);

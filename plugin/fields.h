@@ -19,9 +19,14 @@ void st_fields_resolve(void);
 /* The ids to pass to set_postdissector_wanted_hfids(); ownership passes on. */
 GArray *st_fields_wanted(void);
 
-/* Protocols whose presence in a frame matters before any field is read. */
 int st_fields_proto_smtp(void);
-bool st_frame_has_smtp(packet_info *pinfo, bool *inside_icmp);
+
+/* Whether the frame holds an SMTP reply (a session on a port that is no
+ * SMTP port, through a proxy, begins with one). */
+bool st_frame_has_reply(proto_tree *tree);
+
+/* Whether this "TCP frame" is a header quoted in an ICMP error. */
+bool st_frame_inside_icmp(packet_info *pinfo);
 
 /* The response code of the frame's DNS message, if it has one. */
 bool st_fields_dns_rcode(proto_tree *tree, unsigned *rcode);

@@ -40,8 +40,9 @@ static st_dns_log dns_log;
 #define DNS_PORT 53
 
 /* The server ports SMTP was seen on (25, 587, and any port set with Decode
- * As): a TCP frame on no such port cannot belong to a session, so it costs
- * two comparisons.  A capture with more ports than this checks them all. */
+ * As, and the ports of sessions that began with a reply on another port):
+ * a TCP frame on no such port costs two comparisons and one field lookup.
+ * A capture with more ports than this checks them all. */
 #define ST_PORTS_MAX 32
 static guint32 server_ports[ST_PORTS_MAX];
 static unsigned n_server_ports;
@@ -223,7 +224,6 @@ static void analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 
 static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
-    bool inside_icmp, has_smtp;
     const st_note *note;
 
     if (pinfo->ptype != PT_TCP) {
@@ -232,8 +232,12 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
             log_dns(tree, pinfo);
         return 0;
     }
-    has_smtp = st_frame_has_smtp(pinfo, &inside_icmp);
-    if (inside_icmp || (!has_smtp && !on_server_port(pinfo)))
+    /* Most TCP frames leave here, for two port comparisons and one lookup.
+     * A session on another port (a proxy's) begins with a reply, and its
+     * server port is then known. */
+    if (!on_server_port(pinfo) && (PINFO_FD_VISITED(pinfo) || !st_frame_has_reply(tree)))
+        return 0;
+    if (st_frame_inside_icmp(pinfo))
         return 0;
     if (!PINFO_FD_VISITED(pinfo))
         analyse(tvb, tree, pinfo);

@@ -31,12 +31,15 @@ const char *st_mta_name(st_mta mta)
     return (unsigned)mta < ST_MTA_COUNT ? names[mta] : "unknown";
 }
 
+/* Every reply of a session whose server is not yet known is searched for
+ * all the marks below: the first character is compared before the rest. */
 static bool contains(const st_reply *r, const char *needle)
 {
     size_t n = strlen(needle);
+    char first = g_ascii_tolower(needle[0]);
 
     for (size_t i = 0; i + n <= r->text_len; i++) {
-        if (g_ascii_strncasecmp(r->text + i, needle, n) == 0)
+        if (g_ascii_tolower(r->text[i]) == first && g_ascii_strncasecmp(r->text + i, needle, n) == 0)
             return true;
     }
     return false;

@@ -43,7 +43,6 @@ static const char *const text_names[C_COUNT] = {
 typedef struct {
     char *cell[C_COUNT];
     bool  findings;
-    guint32 first_frame;
 } row;
 
 void st_report_reset(void)
@@ -146,7 +145,6 @@ static row *make_row(const st_tracked *t)
     char ending[64];
     GString *frames = g_string_new(NULL);
 
-    r->first_frame = t->core.first_frame;
     r->findings = t->n_findings > 0;
     r->cell[C_SESSION] = g_strdup_printf("%u", t->core.first_frame);
     r->cell[C_CLIENT] = endpoint(&t->client_addr, t->client_port);
@@ -166,22 +164,22 @@ static row *make_row(const st_tracked *t)
     return r;
 }
 
-static void free_row(gpointer p)
+static void free_row(row *r)
 {
-    row *r = (row *)p;
-
     for (int c = 0; c < C_COUNT; c++)
         g_free(r->cell[c]);
     g_free(r);
 }
 
+/* Sessions with findings first, then by first frame. */
 static gint by_findings_then_frame(gconstpointer a, gconstpointer b)
 {
-    const row *x = *(const row *const *)a, *y = *(const row *const *)b;
+    const st_tracked *x = *(const st_tracked *const *)a, *y = *(const st_tracked *const *)b;
+    bool fx = x->n_findings > 0, fy = y->n_findings > 0;
 
-    if (x->findings != y->findings)
-        return x->findings ? -1 : 1;
-    return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+    if (fx != fy)
+        return fx ? -1 : 1;
+    return x->core.first_frame < y->core.first_frame ? -1 : x->core.first_frame > y->core.first_frame;
 }
 
 static void print_csv_cell(const char *text, bool last)
@@ -200,15 +198,10 @@ static void print_csv_cell(const char *text, bool last)
     putchar(last ? '\n' : ',');
 }
 
-static void print_csv(GPtrArray *rows)
+static void print_csv_row(const char *const *cells)
 {
     for (int c = 0; c < C_COUNT; c++)
-        print_csv_cell(csv_names[c], c == C_COUNT - 1);
-    for (guint i = 0; i < rows->len; i++) {
-        const row *r = (const row *)rows->pdata[i];
-        for (int c = 0; c < C_COUNT; c++)
-            print_csv_cell(r->cell[c], c == C_COUNT - 1);
-    }
+        print_csv_cell(cells[c], c == C_COUNT - 1);
 }
 
 static void print_text_row(const char *const *cells, const int *width)
@@ -229,55 +222,77 @@ static void print_text_row(const char *const *cells, const int *width)
     g_string_free(line, TRUE);
 }
 
-static void print_total(GPtrArray *rows)
-{
-    GHashTable *by_ending = g_hash_table_new(g_str_hash, g_str_equal);
-    GPtrArray *order = g_ptr_array_new();
-    GString *line = g_string_new(NULL);
-    guint with = 0;
+/* What the text report needs before its first row: column widths, and the
+ * counts of the last line. */
+typedef struct {
+    int         width[C_COUNT];
+    guint       with_findings;
+    GHashTable *by_ending;   /* ending -> count */
+    GPtrArray  *order;       /* endings as first seen */
+} text_totals;
 
-    for (guint i = 0; i < rows->len; i++) {
-        const row *r = (const row *)rows->pdata[i];
-        gpointer n = g_hash_table_lookup(by_ending, r->cell[C_ENDING]);
-        if (n == NULL)
-            g_ptr_array_add(order, r->cell[C_ENDING]);
-        g_hash_table_insert(by_ending, r->cell[C_ENDING], GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
-        with += r->findings;
+static void total_row(text_totals *t, const row *r)
+{
+    gpointer ending, n;
+
+    for (int c = 0; c < C_COUNT; c++) {
+        if ((int)strlen(r->cell[c]) > t->width[c])
+            t->width[c] = (int)strlen(r->cell[c]);
     }
-    g_string_printf(line, "Sessions: %u, with findings: %u", rows->len, with);
-    for (guint i = 0; i < order->len; i++)
-        g_string_append_printf(line, "%s%s %u", i == 0 ? " (" : ", ", (const char *)order->pdata[i],
-                               GPOINTER_TO_UINT(g_hash_table_lookup(by_ending, order->pdata[i])));
-    if (order->len > 0)
+    /* The table's keys are its own copies: the row is freed next. */
+    if (!g_hash_table_lookup_extended(t->by_ending, r->cell[C_ENDING], &ending, &n)) {
+        ending = g_strdup(r->cell[C_ENDING]);
+        g_ptr_array_add(t->order, ending);
+        n = GUINT_TO_POINTER(0);
+    }
+    g_hash_table_insert(t->by_ending, ending, GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
+    t->with_findings += r->findings;
+}
+
+static void print_total(const text_totals *t, guint sessions_total)
+{
+    GString *line = g_string_new(NULL);
+
+    g_string_printf(line, "Sessions: %u, with findings: %u", sessions_total, t->with_findings);
+    for (guint i = 0; i < t->order->len; i++)
+        g_string_append_printf(line, "%s%s %u", i == 0 ? " (" : ", ", (const char *)t->order->pdata[i],
+                               GPOINTER_TO_UINT(g_hash_table_lookup(t->by_ending, t->order->pdata[i])));
+    if (t->order->len > 0)
         g_string_append_c(line, ')');
     printf("%s\n", line->str);
     g_string_free(line, TRUE);
-    g_ptr_array_free(order, TRUE);
-    g_hash_table_destroy(by_ending);
 }
 
-static void print_text(GPtrArray *rows)
+/* Rows are made one at a time and freed at once, twice for the text report
+ * (widths, then lines): a million sessions cost no million rows at once. */
+static void print_text(const GPtrArray *sorted)
 {
-    int width[C_COUNT];
+    text_totals t;
 
     for (int c = 0; c < C_COUNT; c++)
-        width[c] = text_names[c] != NULL ? (int)strlen(text_names[c]) : 0;
-    for (guint i = 0; i < rows->len; i++) {
-        const row *r = (const row *)rows->pdata[i];
-        for (int c = 0; c < C_COUNT; c++) {
-            if ((int)strlen(r->cell[c]) > width[c])
-                width[c] = (int)strlen(r->cell[c]);
-        }
+        t.width[c] = text_names[c] != NULL ? (int)strlen(text_names[c]) : 0;
+    t.with_findings = 0;
+    t.by_ending = g_hash_table_new(g_str_hash, g_str_equal);
+    t.order = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < sorted->len; i++) {
+        row *r = make_row((const st_tracked *)sorted->pdata[i]);
+        total_row(&t, r);
+        free_row(r);
     }
     printf("\n==================================================================\n");
     printf("SMTP sessions (smtp-timeout): with findings first\n");
     printf("------------------------------------------------------------------\n");
-    print_text_row(text_names, width);
-    for (guint i = 0; i < rows->len; i++)
-        print_text_row((const char *const *)((const row *)rows->pdata[i])->cell, width);
+    print_text_row(text_names, t.width);
+    for (guint i = 0; i < sorted->len; i++) {
+        row *r = make_row((const st_tracked *)sorted->pdata[i]);
+        print_text_row((const char *const *)r->cell, t.width);
+        free_row(r);
+    }
     printf("------------------------------------------------------------------\n");
-    print_total(rows);
+    print_total(&t, sorted->len);
     printf("==================================================================\n");
+    g_hash_table_destroy(t.by_ending);
+    g_ptr_array_free(t.order, TRUE);
 }
 
 typedef struct {
@@ -287,16 +302,22 @@ typedef struct {
 static void draw(void *data)
 {
     const report_ctx *ctx = (const report_ctx *)data;
-    GPtrArray *rows = g_ptr_array_new_with_free_func(free_row);
+    GPtrArray *sorted = g_ptr_array_sized_new(sessions != NULL ? sessions->len : 0);
 
     for (guint i = 0; sessions != NULL && i < sessions->len; i++)
-        g_ptr_array_add(rows, make_row((const st_tracked *)sessions->pdata[i]));
-    g_ptr_array_sort(rows, by_findings_then_frame);
-    if (ctx->csv)
-        print_csv(rows);
-    else
-        print_text(rows);
-    g_ptr_array_free(rows, TRUE);
+        g_ptr_array_add(sorted, sessions->pdata[i]);
+    g_ptr_array_sort(sorted, by_findings_then_frame);
+    if (ctx->csv) {
+        print_csv_row(csv_names);
+        for (guint i = 0; i < sorted->len; i++) {
+            row *r = make_row((const st_tracked *)sorted->pdata[i]);
+            print_csv_row((const char *const *)r->cell);
+            free_row(r);
+        }
+    } else {
+        print_text(sorted);
+    }
+    g_ptr_array_free(sorted, TRUE);
 }
 
 static tap_packet_status no_packet(void *data _U_, packet_info *pinfo _U_, epan_dissect_t *edt _U_,

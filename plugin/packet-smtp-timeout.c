@@ -71,10 +71,14 @@ static bool on_server_port(const packet_info *pinfo)
 
 static st_side side_of(const tracked_session *s, const packet_info *pinfo)
 {
-    bool src_is_server = pinfo->srcport == s->server_port &&
-        (pinfo->destport != s->server_port || addresses_equal(&pinfo->src, &s->server_addr));
+    address server;
 
-    return src_is_server ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+    if (pinfo->srcport != s->server_port)
+        return ST_SIDE_CLIENT;
+    if (pinfo->destport != s->server_port)
+        return ST_SIDE_SERVER;
+    st_addr_view(&s->server_addr, &server); /* both ends on one port */
+    return addresses_equal(&pinfo->src, &server) ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
 }
 
 static bool is_server_port(guint32 port)
@@ -128,17 +132,17 @@ static tracked_session *start_session(conversation_t *conv, packet_info *pinfo, 
     s = wmem_new0(wmem_file_scope(), tracked_session);
     st_session_init(&s->core);
     if (sender == ST_SIDE_SERVER) {
-        copy_address_wmem(wmem_file_scope(), &s->server_addr, &pinfo->src);
-        copy_address_wmem(wmem_file_scope(), &s->client_addr, &pinfo->dst);
+        st_addr_keep(&s->server_addr, &pinfo->src);
+        st_addr_keep(&s->client_addr, &pinfo->dst);
         s->server_port = (guint16)pinfo->srcport;
         s->client_port = (guint16)pinfo->destport;
     } else {
-        copy_address_wmem(wmem_file_scope(), &s->server_addr, &pinfo->dst);
-        copy_address_wmem(wmem_file_scope(), &s->client_addr, &pinfo->src);
+        st_addr_keep(&s->server_addr, &pinfo->dst);
+        st_addr_keep(&s->client_addr, &pinfo->src);
         s->server_port = (guint16)pinfo->destport;
         s->client_port = (guint16)pinfo->srcport;
     }
-    s->client_host = st_dns_host_key(s->client_addr.data, (unsigned)s->client_addr.len);
+    s->client_host = st_dns_host_key(s->client_addr.data, s->client_addr.len);
     learn_port(s->server_port);
     conversation_add_proto_data(conv, proto_smtp_timeout, s);
     st_report_add(s);

@@ -75,10 +75,14 @@ void st_report_count(st_tracked *t, uint32_t frame, const st_note *n)
         t->finding_frames[t->n_frames++] = frame;
 }
 
-static char *endpoint(const address *addr, guint16 port)
+static char *endpoint(const st_addr *kept, guint16 port)
 {
-    char *text = address_to_str(NULL, addr);
-    char *out = addr->type == AT_IPv6 ? g_strdup_printf("[%s]:%u", text, port) : g_strdup_printf("%s:%u", text, port);
+    address addr;
+    char *text, *out;
+
+    st_addr_view(kept, &addr);
+    text = address_to_str(NULL, &addr);
+    out = addr.type == AT_IPv6 ? g_strdup_printf("[%s]:%u", text, port) : g_strdup_printf("%s:%u", text, port);
 
     wmem_free(NULL, text);
     return out;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Generate a benchmark capture of N SMTP sessions, interleaved in time.
 
-    genbench.py SESSIONS OUT.pcap [--seed S] [--no-smtp]
+    genbench.py SESSIONS OUT.pcap [--seed S] [--no-smtp] [--short | --tiny]
 
 Sessions start at 100 per second.  Half pipeline MAIL+RCPT+DATA, half do
 not; bodies run from 2 KB to 75 KB (log-uniform), sent in 1448-byte
@@ -11,7 +11,9 @@ segments with ACKs.  1 % stall after 354 for 300 s and get
 later and draw an RST.  0.5 % end with a client RST after QUIT.  --no-smtp
 writes the same traffic on port 8080, which no SMTP dissector reads.
 --short makes minimal sessions instead (greeting, EHLO, QUIT, FINs: ten
-frames), for the million-session memory check.
+frames), for the million-session memory check; --tiny smaller ones still
+(connect, greeting, QUIT: five or six frames; one in a thousand ends in a
+421 after 300 s), for the test suite's million-session test.
 Checksums are left zero (Wireshark does not check them by default).
 """
 
@@ -47,7 +49,7 @@ class Conn:
         return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + tcp + payload
 
 
-def session(rng, index, start, port, short=False):
+def session(rng, index, start, port, short=False, tiny=False):
     """The frames of one session: (time, bytes), in time order."""
     c = Conn(index, port)
     t = start
@@ -58,6 +60,19 @@ def session(rng, index, start, port, short=False):
         t += dt
         out.append((t, c.frame(side, flags, payload)))
 
+    if tiny:
+        # Connect, greeting, QUIT; one in a thousand stalls after the
+        # greeting and gets Postfix's 421 after 300 s.
+        add(0, 0, 0x02)
+        add(0.001, 1, 0x12)
+        add(0.002, 1, 0x18, b"220 mx.example.net ESMTP Postfix\r\n")
+        if index % 1000 == 999:
+            add(300.0, 1, 0x19, b"421 4.4.2 mx.example.net Error: timeout exceeded\r\n")
+        else:
+            add(0.001, 0, 0x19, b"QUIT\r\n")
+            add(0.001, 1, 0x19, b"221 2.0.0 Bye\r\n")
+        add(0.001, 0, 0x10)
+        return out
     rtt = rng.uniform(0.0002, 0.02)
     add(0, 0, 0x02)
     add(rtt / 2, 1, 0x12)
@@ -128,12 +143,14 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-smtp", action="store_true")
     ap.add_argument("--short", action="store_true")
+    ap.add_argument("--tiny", action="store_true")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     port = 8080 if args.no_smtp else 25
     base = 1700000000.0
-    rate = 1000.0 if args.short else 100.0
-    streams = (session(random.Random(rng.random()), i, base + i / rate, port, args.short)
+    rate = 1000.0 if args.short or args.tiny else 100.0
+    streams = (session(random.Random(rng.random()) if not args.tiny else None, i, base + i / rate, port,
+                       args.short, args.tiny)
                for i in range(args.sessions))
     with open(args.out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))

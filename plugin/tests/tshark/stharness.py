@@ -108,6 +108,34 @@ class TsharkCase(unittest.TestCase):
         return proc.stdout
 
     @classmethod
+    def start_measured(cls, argv, output, plugin=True):
+        """Start tshark as run_tool does, stdout to the file OUTPUT; with
+        plugin=False from an empty plugin folder.  finish_measured() waits."""
+        empty = os.path.join(cls.home, "no-plugins")
+        os.makedirs(empty, exist_ok=True)
+        os.chmod(empty, 0o755)
+        env = {"HOME": cls.home, "WIRESHARK_PLUGIN_DIR": cls.plugin_dir if plugin else empty, "TZ": "UTC",
+               "WIRESHARK_EXTCAP_DIR": cls.extcap_dir, "LC_ALL": "C.UTF-8",
+               "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        if os.geteuid() == 0:
+            argv = NOBODY + argv
+        out = open(output, "w")
+        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.DEVNULL)
+        out.close()
+        return proc, output
+
+    @staticmethod
+    def finish_measured(started):
+        """(stdout, peak resident memory in KB) of a start_measured() run."""
+        proc, output = started
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise AssertionError("%s failed (%d)" % (proc.args, proc.returncode))
+        with open(output) as f:
+            return f.read(), usage.ru_maxrss
+
+    @classmethod
     def derive(cls, output, argv):
         """Make a capture with editcap or mergecap; the unprivileged tshark reads it."""
         path = cls.scratch(output)

@@ -68,7 +68,10 @@ static const known_timer timers[] = {
     { ST_GAVE_UP_CLIENT, ANY_MTA, ST_AFTER_DATA, 120, "Postfix client smtp_data_init_timeout default (120 s)" },
     { ST_GAVE_UP_CLIENT, ANY_MTA, ST_AFTER_DATA, 180, "Postfix client smtp_data_xfer_timeout default (180 s)" },
     { ST_GAVE_UP_CLIENT, ANY_MTA, ST_AFTER_END_OF_MESSAGE, 600,
-      "Postfix client smtp_data_done_timeout default (600 s)" },
+      "Postfix client smtp_data_done_timeout and Exim final_timeout defaults (600 s)" },
+    { ST_GAVE_UP_CLIENT, ANY_MTA, ST_AFTER_END_OF_MESSAGE, 3600, "Sendmail client Timeout.datafinal default (1 h)" },
+    { ST_GAVE_UP_CLIENT, ANY_MTA, ST_AFTER_MAIL, 600, "Sendmail client Timeout.mail default (10 min)" },
+    { ST_GAVE_UP_CLIENT, ANY_MTA, ST_AFTER_RCPT, 3600, "Sendmail client Timeout.rcpt default (1 h)" },
     { ST_GAVE_UP_CLIENT, ANY_MTA, ST_AFTER_NONE, 300, "the usual client command timeout (300 s: Postfix, Exim, Sendmail)" },
     { ST_GAVE_UP_MIDDLEBOX, ANY_MTA, ST_AFTER_NONE, 240, "Azure Load Balancer idle timeout default (4 min)" },
     { ST_GAVE_UP_MIDDLEBOX, ANY_MTA, ST_AFTER_NONE, 350, "AWS Network Load Balancer idle timeout default (350 s)" },
@@ -353,12 +356,13 @@ static void server_mitigation(const st_note *n, char *buf, size_t size)
 static const char *client_timer(st_after after)
 {
     switch (after) {
-    case ST_AFTER_CONNECT: return "Postfix smtp_helo_timeout, Sendmail confTO_INITIAL";
-    case ST_AFTER_DATA:    return "Postfix smtp_data_init_timeout, Sendmail confTO_DATAINIT";
-    case ST_AFTER_END_OF_MESSAGE: return "Postfix smtp_data_done_timeout, Sendmail confTO_DATAFINAL";
-    case ST_AFTER_MAIL:    return "Postfix smtp_mail_timeout, Sendmail confTO_MAIL";
-    case ST_AFTER_RCPT:    return "Postfix smtp_rcpt_timeout, Sendmail confTO_RCPT";
-    default:               return "Postfix smtp_*_timeout, Sendmail confTO_*";
+    case ST_AFTER_CONNECT: return "Postfix smtp_helo_timeout, Exim command_timeout, Sendmail confTO_INITIAL";
+    case ST_AFTER_DATA:    return "Postfix smtp_data_init_timeout, Exim command_timeout, Sendmail confTO_DATAINIT";
+    case ST_AFTER_END_OF_MESSAGE:
+        return "Postfix smtp_data_done_timeout, Exim final_timeout, Sendmail confTO_DATAFINAL";
+    case ST_AFTER_MAIL:    return "Postfix smtp_mail_timeout, Exim command_timeout, Sendmail confTO_MAIL";
+    case ST_AFTER_RCPT:    return "Postfix smtp_rcpt_timeout, Exim command_timeout, Sendmail confTO_RCPT";
+    default:               return "Postfix smtp_*_timeout, Exim command_timeout, Sendmail confTO_*";
     }
 }
 

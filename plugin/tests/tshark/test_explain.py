@@ -107,7 +107,7 @@ class WhyAndWhat(TsharkCase):
             ["56", "timeout", "postfix", "server", "packet-loss", "Postfix smtpd_timeout default (300 s)"],
             ["66", "", "postfix", "server", "tls-stall", "Postfix smtpd_timeout default (300 s)"],
             ["83", "timeout", "postfix", "server", "smtp-inspection", "Postfix smtpd_timeout default (300 s)"],
-            ["94", "", "postfix", "client", "server-slow", "Postfix client smtp_data_done_timeout default (600 s)"],
+            ["94", "", "postfix", "client", "server-slow", "Postfix client smtp_data_done_timeout and Exim final_timeout defaults (600 s)"],
             ["96", "", "postfix", "", "", ""],
             ["103", "", "postfix", "middlebox", "client-idle", "AWS Network Load Balancer idle timeout default (350 s)"],
             ["104", "", "postfix", "middlebox", "client-idle", "AWS Network Load Balancer idle timeout default (350 s)"],
@@ -131,8 +131,8 @@ class WhyAndWhat(TsharkCase):
             83: "Turn off SMTP inspection on the firewall first (Cisco ASA: no inspect esmtp, PIX: no fixup "
                 "protocol smtp 25): it masks the banner and rewrites commands",
             94: "Fix the server first: it did not answer after END-OF-MESSAGE for 600.003 s (look at its milters, "
-                "policy services and content filters); the client's timer: Postfix smtp_data_done_timeout, "
-                "Sendmail confTO_DATAFINAL",
+                "policy services and content filters); the client's timer: Postfix smtp_data_done_timeout, Exim "
+                "final_timeout, Sendmail confTO_DATAFINAL",
             103: lb % "350.200 s", 104: lb % "350.200 s", 111: lb % "240.500 s",
             122: SENDER % "END-OF-MESSAGE" + "; as a mitigation, raise Postfix smtpd_timeout (300.020 s here) "
                                              "above the client's stall",
@@ -143,8 +143,8 @@ class WhyAndWhat(TsharkCase):
             149: SENDER % "BDAT" + "; as a mitigation, raise Postfix smtpd_timeout (300.030 s here) above the "
                                    "client's stall",
             159: "Fix the server first: it did not answer after DATA for 120.010 s (look at its milters, policy "
-                 "services and content filters); the client's timer: Postfix smtp_data_init_timeout, Sendmail "
-                 "confTO_DATAINIT"})
+                 "services and content filters); the client's timer: Postfix smtp_data_init_timeout, Exim "
+                 "command_timeout, Sendmail confTO_DATAINIT"})
         flags = self.findings(cap, ["frame.number", "smtp_timeout.pooled", "smtp_timeout.below_rfc",
                                     "smtp_timeout.after", "smtp_timeout.data_bytes"])
         # A true boolean prints as 1 up to 4.2 and as True from 4.4 on.

@@ -15,7 +15,8 @@ POLICY = ("The server refused by policy: fix what its reply names on the client 
 LB = ("Fix the network first: raise the idle timeout of the load balancer or firewall between the hosts above "
       "the SMTP timeouts (over 300 s); it reset a connection idle for 240.500 s")
 SLOW = ("Fix the server first: it did not answer after DATA for 120.010 s (look at its milters, policy services and "
-        "content filters); the client's timer: Postfix smtp_data_init_timeout, Sendmail confTO_DATAINIT")
+        "content filters); the client's timer: Postfix smtp_data_init_timeout, Exim command_timeout, "
+        "Sendmail confTO_DATAINIT")
 RULE = "=" * 66
 LINE = "-" * 66
 

@@ -139,7 +139,16 @@ static void test_known_timers(void)
     n.after = ST_AFTER_END_OF_MESSAGE;
     n.idle_ns = 600 * S;
     n = explained(n, ST_GAVE_UP_CLIENT, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==, "Postfix client smtp_data_done_timeout default (600 s)");
+    g_assert_cmpstr(st_note_timer(&n), ==,
+                    "Postfix client smtp_data_done_timeout and Exim final_timeout defaults (600 s)");
+    n.idle_ns = 3600 * S;
+    n = explained(n, ST_GAVE_UP_CLIENT, NULL);
+    g_assert_cmpstr(st_note_timer(&n), ==, "Sendmail client Timeout.datafinal default (1 h)");
+    n.after = ST_AFTER_MAIL;
+    n.idle_ns = 601 * S;
+    n = explained(n, ST_GAVE_UP_CLIENT, NULL);
+    g_assert_cmpstr(st_note_timer(&n), ==, "Sendmail client Timeout.mail default (10 min)");
+    n.after = ST_AFTER_END_OF_MESSAGE;
 
     n.silent_side = ST_SIDE_CLIENT;
     n.idle_ns = 350 * S;

@@ -356,8 +356,9 @@ static void on_client_bytes(st_session *s, const st_segment *seg, uint32_t fresh
             verb = ST_AFTER_AUTH;
             s->flags &= (uint8_t)~ST_S_AUTH_REPLY;
         }
+        /* Pipelined chunks follow one another: the server waits for all. */
         if (verb == ST_AFTER_BDAT && st_bdat_size(line->text, line->len, &size))
-            s->bdat_left = size;
+            s->bdat_left = size > UINT64_MAX - s->bdat_left ? UINT64_MAX : s->bdat_left + size;
         pending_push(s, verb);
     }
     content = fresh > command_bytes ? fresh - command_bytes : 0;
@@ -640,8 +641,16 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
             gap.findings = 0;
         }
     } else if (fresh > 0) {
+        bool owed_command = expected == ST_SIDE_CLIENT && s->bdat_left == 0 &&
+                            !(s->flags & (ST_S_IN_BODY | ST_S_OPAQUE));
         if (server_closed(s))
             on_late_data(s, cfg, seg, fresh, here);
+        else if (owed_command && seg->n_commands == 0)
+            /* The client owed a command and sent bytes that hold none: a
+             * line cut across segments, or commands the SMTP dissector did
+             * not see (Wireshark 4.0 after BDAT).  Who must speak is
+             * unknown until the next reply. */
+            s->flags &= (uint8_t)~(ST_S_SYNCED | ST_S_BANNER_PENDING | ST_S_AUTH_REPLY);
         on_client_bytes(s, seg, fresh);
         if (s->flags & ST_S_OPAQUE)
             s->flags |= ST_S_OPAQUE_SPOKE;

@@ -448,6 +448,103 @@ static void test_auth_continuation_and_bdat(void)
     g_assert_true(n.has & ST_HAS_SERVER_TIMEOUT);
 }
 
+/* A client segment of BDAT command lines, each followed by its chunk of
+ * `x` bytes, as the SMTP dissector of 4.2+ splits it. */
+static st_note chunks(driver *d, int64_t at, const unsigned *sizes, unsigned n_chunks, bool last)
+{
+    static char payload[8192];
+    st_segment seg = { 0 };
+    st_line lines[8];
+    st_note here, earlier;
+    uint32_t earlier_frame;
+    size_t len = 0;
+
+    g_assert_cmpuint(n_chunks, <=, G_N_ELEMENTS(lines));
+    for (unsigned i = 0; i < n_chunks; i++) {
+        int w = g_snprintf(payload + len, sizeof(payload) - len, "BDAT %u%s\r\n", sizes[i],
+                           last && i == n_chunks - 1 ? " LAST" : "");
+        lines[i].text = payload + len;
+        lines[i].len = (size_t)w;
+        len += (size_t)w;
+        g_assert_cmpuint(len + sizes[i], <, sizeof(payload));
+        memset(payload + len, 'x', sizes[i]);
+        len += sizes[i];
+    }
+    seg.frame = ++d->frame;
+    seg.ts_ns = at;
+    seg.from = ST_SIDE_CLIENT;
+    seg.seq = d->next_seq[0];
+    seg.len = (uint32_t)len;
+    seg.tcp_flags = ST_TCP_ACK;
+    seg.window = 65535;
+    seg.commands = lines;
+    seg.n_commands = n_chunks;
+    d->next_seq[0] += (uint32_t)len;
+    st_session_feed(&d->session, &d->config, &seg, &here, &earlier, &earlier_frame);
+    return here;
+}
+
+static void test_bdat_chunks(void)
+{
+    static const unsigned two[] = { 1000, 500 };
+    static const unsigned first[] = { 1000 }, last[] = { 0 };
+    driver d;
+    st_note n;
+
+    /* Two chunks pipelined in one segment, all their bytes in: the server
+     * owes both replies, and is the silent side when they come late. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 CHUNKING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 Ok\r\n");
+    client(&d, 6 * MS, "RCPT TO:<c@d>\r\n");
+    server(&d, 7 * MS, "250 Ok\r\n");
+    assert_quiet(chunks(&d, 8 * MS, two, 2, true));
+    n = server(&d, 30 * S, "250 2.0.0 Ok\r\n250 2.0.0 Ok: queued as 1A2B\r\n");
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_BDAT);
+    g_assert_cmpuint(n.data_bytes, ==, 1500);
+    g_assert_cmpint(n.idle_ns, ==, 30 * S - 8 * MS);
+
+    /* A chunk answered, then the client pauses before its last one. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 CHUNKING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 Ok\r\n");
+    client(&d, 6 * MS, "RCPT TO:<c@d>\r\n");
+    server(&d, 7 * MS, "250 Ok\r\n");
+    assert_quiet(chunks(&d, 8 * MS, first, 1, false));
+    assert_quiet(server(&d, 9 * MS, "250 2.0.0 1000 bytes received\r\n"));
+    n = chunks(&d, 20 * S, last, 1, true);
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_CLIENT);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_BDAT);
+    g_assert_cmpuint(n.data_bytes, ==, 1000);
+    /* BDAT 0 LAST has no bytes to wait for: the server owes its reply. */
+    n = server(&d, 45 * S, "250 2.0.0 Ok: queued as 3C4D\r\n");
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_BDAT);
+}
+
+static void test_client_bytes_without_a_command(void)
+{
+    driver d;
+
+    /* The client owed a command; its bytes hold none the dissector saw
+     * (Wireshark 4.0 and pipelined BDAT): the server's late reply is no
+     * proof that the client was silent. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 CHUNKING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 Ok\r\n");
+    assert_quiet(body(&d, 6 * MS, "BDAT 10\r\n0123456789", false));
+    assert_quiet(server(&d, 20 * S, "250 2.0.0 Ok: queued\r\n"));
+    /* The reply put the session back in step. */
+    assert_quiet(client(&d, 20 * S + 1 * MS, "QUIT\r\n"));
+    g_assert_cmpuint(server(&d, 40 * S, "221 Bye\r\n").silent_side, ==, ST_SIDE_SERVER);
+}
+
 static void test_garbage_is_quiet(void)
 {
     driver d;
@@ -486,6 +583,8 @@ int main(int argc, char **argv)
     g_test_add_func("/session/server-silence", test_server_silence);
     g_test_add_func("/session/421-answer", test_421_answering_a_command);
     g_test_add_func("/session/auth-bdat", test_auth_continuation_and_bdat);
+    g_test_add_func("/session/bdat-chunks", test_bdat_chunks);
+    g_test_add_func("/session/client-bytes-without-a-command", test_client_bytes_without_a_command);
     g_test_add_func("/session/garbage", test_garbage_is_quiet);
     return g_test_run();
 }

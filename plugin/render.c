@@ -41,6 +41,7 @@ static int hf_below_rfc = -1;
 static int hf_pooled = -1;
 static int hf_finding = -1;
 static int hf_message = -1;
+static int hf_why = -1;
 
 static expert_field ei_gap = EI_INIT;
 static expert_field ei_reply = EI_INIT;
@@ -111,6 +112,9 @@ void st_render_register(int proto)
           "Each finding on this frame, by name (gap, session-ending reply, late data...); hidden", HFILL } },
         { &hf_message, { "Message", "smtp_timeout.message", FT_STRING, BASE_NONE, NULL, 0x0,
           "Each finding's expert-info sentence, for tshark -T fields and packet comments; hidden", HFILL } },
+        { &hf_why, { "Explanation", "smtp_timeout.why", FT_STRING, BASE_NONE, NULL, 0x0,
+          "Who gave up, after how long, the default it matches, the cause and its evidence, in one sentence "
+          "(the explanation's expert-info text, for tshark -T fields and packet comments); hidden", HFILL } },
         { &hf_silence_end, { "Silence until frame", "smtp_timeout.silence_until", FT_FRAMENUM, BASE_NONE, NULL,
           0x0, "The frame that ended the silence that begins after this frame", HFILL } },
     };
@@ -223,6 +227,7 @@ static void add_explanation(proto_tree *tree, proto_item *item, tvbuff_t *tvb, p
         proto_item_set_generated(proto_tree_add_boolean(tree, hf_pooled, tvb, 0, 0, 1));
     st_note_explanation(n, text, sizeof(text));
     expert_add_info_format(pinfo, item, &ei_explanation, "%s", text);
+    proto_item_set_hidden(proto_tree_add_string(tree, hf_why, tvb, 0, 0, text));
     st_note_hint(n, text, sizeof(text));
     if (text[0] != '\0') {
         add_string(tree, hf_hint, tvb, text);

@@ -255,7 +255,7 @@ void st_note_explanation(const st_note *n, char *buf, size_t size)
         g_snprintf(buf, (gulong)size, "Cause %s: %s", st_cause_name((st_cause)n->cause), why);
     else if (n->findings & ST_FIND_REPLY && !(n->has & ST_HAS_SERVER_TIMEOUT) &&
              n->reply_class != ST_CLASS_TIMEOUT)
-        g_snprintf(buf, (gulong)size, "The server ended the session with a %s reply; cause %s: %s",
+        g_snprintf(buf, (gulong)size, "The server ended the session with a reply of class %s; cause %s: %s",
                    st_reply_class_name((st_reply_class)n->reply_class), st_cause_name((st_cause)n->cause), why);
     else
         g_snprintf(buf, (gulong)size, "The %s gave up after %s%s%s; cause %s: %s", side, t, timer, rfc,
@@ -304,7 +304,7 @@ static void server_setting(const st_note *n, unsigned secs, char *buf, size_t si
         if (secs > 0)
             g_snprintf(buf, (gulong)size, "inactivity_timeout=%u in Haraka's config/smtp.ini", secs);
         else
-            g_strlcpy(buf, "Haraka inactivity_timeout (config/smtp.ini)", size);
+            g_strlcpy(buf, "Haraka inactivity_timeout in config/smtp.ini", size);
         break;
     case ST_MTA_NODEMAILER:
         if (secs > 0)
@@ -398,7 +398,8 @@ void st_note_hint(const st_note *n, char *buf, size_t size)
     buf[0] = '\0';
     if (!(n->has & ST_HAS_EXPLANATION))
         return;
-    if (n->has & ST_HAS_AFTER && n->after != ST_AFTER_NONE)
+    /* Late data knows the state the server gave up in, without the field. */
+    if (n->after != ST_AFTER_NONE)
         g_snprintf(after, sizeof(after), " after %s", st_after_name((st_after)n->after));
     server_mitigation(n, rest, sizeof(rest));
     if (n->timer == STRESS_TIMER) {

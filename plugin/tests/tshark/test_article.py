@@ -30,8 +30,9 @@ EXPLANATION = ("The server gave up after 59.954 s, below RFC 5321's 5-minute min
                "the client was silent with nothing else on the wire")
 HINT_865 = ("Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the "
             "application); as a mitigation, raise Postfix smtpd_timeout (59.954 s here) above the client's stall")
-HINT_1207 = ("Fix the sender first: find what kept it silent (a milter, a content filter, the application); as a "
-             "mitigation, raise the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s")
+HINT_1207 = ("Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the "
+             "application); as a mitigation, raise the server's timeout above the 90.481 s stall: postconf -e "
+             "smtpd_timeout=120s")
 
 
 class Article(TsharkCase):

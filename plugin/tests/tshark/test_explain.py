@@ -95,7 +95,7 @@ class WhyAndWhat(TsharkCase):
             ["15", "timeout", "postfix", "server", "client-idle", ""],
             ["18", "", "postfix", "server", "client-idle", ""],
             ["19", "", "postfix", "", "", ""]])
-        self.assertEqual(self.hints(cap)[18], (SENDER % "DATA").replace(" after DATA", "") +
+        self.assertEqual(self.hints(cap)[18], SENDER % "DATA" +
                          "; as a mitigation, raise the server's timeout above the 90.481 s stall: "
                          "postconf -e smtpd_timeout=120s")
 
@@ -184,7 +184,7 @@ class WhyAndWhat(TsharkCase):
         self.assertEqual(hints[71], SENDER % "DATA" + "; on the server side: nothing: the receiving service's "
                                                        "timeout cannot be changed")
         self.assertEqual(hints[82], SENDER % "DATA" + mitigation % ("qmail control/timeoutsmtpd", "1200.050 s"))
-        self.assertEqual(hints[93], SENDER % "DATA" + mitigation % ("Haraka inactivity_timeout (config/smtp.ini)",
+        self.assertEqual(hints[93], SENDER % "DATA" + mitigation % ("Haraka inactivity_timeout in config/smtp.ini",
                                                                      "300.020 s"))
         self.assertEqual(hints[126], SENDER % "DATA" + "; on the server side: nothing: OpenSMTPD's 300 s timeout "
                                                         "is fixed at build time")

@@ -19,9 +19,18 @@ TOOLS = os.environ["SMTP_TIMEOUT_TOOLS"]
 ARTICLE_COMMENTS = {
     93: "smtp_timeout: Idle interval starts here: the client stayed silent for 59.954 s, until frame 865",
     865: "smtp_timeout: Client silent for 59.954 s after DATA (0 bytes), since frame 93\n"
-         "smtp_timeout: 421 4.4.2 after DATA (0 bytes): server gave up after 59.954 s of client silence",
+         "smtp_timeout: 421 4.4.2 after DATA (0 bytes): server gave up after 59.954 s of client silence\n"
+         "smtp_timeout: The server gave up after 59.954 s, below RFC 5321's 5-minute minimum; cause client-idle: "
+         "the client was silent with nothing else on the wire\n"
+         "smtp_timeout: Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the "
+         "application); as a mitigation, raise Postfix smtpd_timeout (59.954 s here) above the client's stall",
     1207: "smtp_timeout: Client sent 1024 bytes 30.527 s after the server closed (frame 866): it stalled "
-          "90.481 s, 30.527 s past the server's 59.954 s timeout",
+          "90.481 s, 30.527 s past the server's 59.954 s timeout\n"
+          "smtp_timeout: The server gave up after 59.954 s, below RFC 5321's 5-minute minimum; cause client-idle: "
+          "the client was silent with nothing else on the wire\n"
+          "smtp_timeout: Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the "
+          "application); as a mitigation, raise the server's timeout above the 90.481 s stall: postconf -e "
+          "smtpd_timeout=120s",
     1208: "smtp_timeout: Server reset the connection 30.527 s after the close in frame 866 (421 reply in frame 865)",
 }
 

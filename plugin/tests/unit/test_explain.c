@@ -210,8 +210,8 @@ static void test_refusals_are_no_timeouts(void)
     n = explained(n, ST_GAVE_UP_SERVER, NULL);
     g_assert_cmpuint(n.cause, ==, ST_CAUSE_UNKNOWN);
     st_note_explanation(&n, buf, sizeof(buf));
-    g_assert_cmpstr(buf, ==, "The server ended the session with a capacity reply; cause unknown: the capture does "
-                             "not tell");
+    g_assert_cmpstr(buf, ==, "The server ended the session with a reply of class capacity; cause unknown: the "
+                             "capture does not tell");
 }
 
 static void test_dns_log(void)

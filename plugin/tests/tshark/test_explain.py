@@ -4,6 +4,7 @@ who gave up, why, and what to change (smtp_timeout.reply_class, .mta,
 .gave_up, .cause, .timer, .hint), on synthetic captures and on the
 recordings of real Postfix and Exim."""
 
+import stories
 from stharness import TSHARK, TsharkCase, main
 
 WHY = ["frame.number", "smtp_timeout.reply_class", "smtp_timeout.mta", "smtp_timeout.gave_up",
@@ -216,6 +217,26 @@ class WhyAndWhat(TsharkCase):
                                     "reply, and check TLS versions on both sides")
         self.assertEqual(hints[92], "The server ended the session for its own reasons: read its reply text and its "
                                     "log")
+
+    def story(self, cap, two_pass=False):
+        """{frame: the frame's sentences}: findings, explanation, hint."""
+        args = ["-r", cap, "-Y", "smtp_timeout", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=\x1f",
+                "-e", "frame.number", "-e", "smtp_timeout.message", "-e", "smtp_timeout.why", "-e",
+                "smtp_timeout.hint"]
+        rows = [line.split("\t") for line in self.tshark(*(["-2"] if two_pass else []) + args).splitlines()]
+        return {int(r[0]): [m for part in r[1:] for m in part.split("\x1f") if m] for r in rows}
+
+    def test_every_sentence_and_figure(self):
+        # One pass; -2 tells the same, and the idle-start notes besides.
+        for name, expected in (("causes.pcap", stories.CAUSES), ("vendors.pcap", stories.VENDORS),
+                               ("classes.pcap", stories.CLASSES)):
+            cap = self.capture(name)
+            self.assertEqual(self.story(cap), expected, name)
+            two = self.story(cap, two_pass=True)
+            starts = {f: m for f, m in two.items() if f not in expected}
+            self.assertTrue(all(len(m) == 1 and m[0].startswith("Idle interval starts here: ")
+                                for m in starts.values()), starts)
+            self.assertEqual({f: m for f, m in two.items() if f in expected}, expected, name)
 
     def test_healthy_sessions_get_no_cause_or_hint(self):
         for name in ("clean.pcap", "out-of-order.pcap", "gap.pcap", "server-silent.pcap", "quit-reset.pcap",

@@ -108,13 +108,14 @@ static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segme
     return true;
 }
 
-bool st_fields_dns_rcode(proto_tree *tree, unsigned *rcode)
+bool st_fields_dns_header(proto_tree *tree, uint16_t *id, unsigned *rcode)
 {
     field_info *dns = last_field(tree, field_ids[F_DNS]);
 
     if (dns == NULL || dns->ds_tvb == NULL || dns->start < 0 ||
         tvb_captured_length_remaining(dns->ds_tvb, dns->start) < 4)
         return false;
+    *id = tvb_get_ntohs(dns->ds_tvb, dns->start);
     *rcode = ST_TVB_GET_U8(dns->ds_tvb, dns->start + 3) & 0x0F;
     return true;
 }

@@ -28,8 +28,8 @@ bool st_frame_has_reply(proto_tree *tree);
 /* Whether this "TCP frame" is a header quoted in an ICMP error. */
 bool st_frame_inside_icmp(packet_info *pinfo);
 
-/* The response code of the frame's DNS message, if it has one. */
-bool st_fields_dns_rcode(proto_tree *tree, unsigned *rcode);
+/* The ID and response code of the frame's DNS message, if it has one. */
+bool st_fields_dns_header(proto_tree *tree, uint16_t *id, unsigned *rcode);
 
 /* Read the frame's TCP header and SMTP fields into seg (`from` is left
  * alone); false when the TCP header cannot be read.  Line arrays come from

@@ -189,14 +189,15 @@ static void log_dns(proto_tree *tree, packet_info *pinfo)
 {
     int64_t ts = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
     unsigned rcode;
+    uint16_t id;
 
-    if (pinfo->destport == DNS_PORT && pinfo->srcport != DNS_PORT) {
-        st_dns_log_add(&dns_log, st_dns_host_key(pinfo->src.data, (unsigned)pinfo->src.len), ST_DNS_QUERY, ts);
-    } else if (pinfo->srcport == DNS_PORT && pinfo->destport != DNS_PORT) {
-        bool failed = st_fields_dns_rcode(tree, &rcode) && rcode != 0;
+    if (!st_fields_dns_header(tree, &id, &rcode))
+        return; /* no DNS message, or too short to pair */
+    if (pinfo->destport == DNS_PORT && pinfo->srcport != DNS_PORT)
+        st_dns_log_add(&dns_log, st_dns_host_key(pinfo->src.data, (unsigned)pinfo->src.len), ST_DNS_QUERY, id, ts);
+    else if (pinfo->srcport == DNS_PORT && pinfo->destport != DNS_PORT)
         st_dns_log_add(&dns_log, st_dns_host_key(pinfo->dst.data, (unsigned)pinfo->dst.len),
-                       failed ? ST_DNS_FAILURE : ST_DNS_ANSWER, ts);
-    }
+                       rcode != 0 ? ST_DNS_FAILURE : ST_DNS_ANSWER, id, ts);
 }
 
 static void analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)

@@ -132,7 +132,7 @@ static st_cause pick_cause(const st_note *n, st_gave_up gave_up, const st_eviden
         return ST_CAUSE_MTU_BLACKHOLE;
     if (ev->zero_window_ns > 0)
         return ST_CAUSE_ZERO_WINDOW;
-    if (ev->dns.queries > 0 && silent != ST_SIDE_SERVER)
+    if (st_dns_stalled(&ev->dns) && silent != ST_SIDE_SERVER)
         return ST_CAUSE_DNS_LOOKUP;
     if (ev->retrans >= 2)
         return ST_CAUSE_PACKET_LOSS;
@@ -150,13 +150,15 @@ void st_explain(st_note *n, st_gave_up gave_up, st_mta mta, int64_t timed_ns, co
     n->cause = (uint8_t)pick_cause(n, gave_up, ev);
     n->timed_ns = timed_ns;
     n->timer = (uint8_t)match_timer(gave_up, mta, (st_after)n->after, timed_ns);
-    n->ev_count = n->ev_answered = n->ev_failed = 0;
+    n->ev_count = n->ev_answered = n->ev_failed = n->ev_unanswered = 0;
     n->ev_ns = 0;
     switch (n->cause) {
     case ST_CAUSE_DNS_LOOKUP:
         n->ev_count = ev->dns.queries;
         n->ev_answered = ev->dns.answers;
         n->ev_failed = ev->dns.failures;
+        n->ev_unanswered = ev->dns.unanswered;
+        n->ev_ns = ev->dns.slowest_ns;
         break;
     case ST_CAUSE_MTU_BLACKHOLE:
         n->ev_count = ev->retrans_full;
@@ -191,14 +193,38 @@ static void duration(int64_t ns, char *buf, size_t size)
     st_format_duration(ns, buf, size);
 }
 
+/* "none answered", or "1 unanswered, 2 failed; the slowest answer after 8.000 s" */
+static void dns_summary(const st_note *n, char *buf, size_t size)
+{
+    char t[32];
+    const char *sep = "";
+
+    buf[0] = '\0';
+    if (n->ev_answered == 0 && n->ev_failed == 0) {
+        g_strlcpy(buf, "none answered", size);
+        return;
+    }
+    if (n->ev_unanswered > 0) {
+        g_snprintf(buf, (gulong)size, "%u unanswered", n->ev_unanswered);
+        sep = ", ";
+    }
+    if (n->ev_failed > 0) {
+        g_snprintf(buf + strlen(buf), (gulong)(size - strlen(buf)), "%s%u failed", sep, n->ev_failed);
+        sep = ", ";
+    }
+    if (n->ev_answered > 0)
+        g_snprintf(buf + strlen(buf), (gulong)(size - strlen(buf)), "%s%u answered", sep, n->ev_answered);
+    duration(n->ev_ns, t, sizeof(t));
+    g_snprintf(buf + strlen(buf), (gulong)(size - strlen(buf)), "; the slowest answer after %s", t);
+}
+
 static void dns_evidence(const st_note *n, char *buf, size_t size)
 {
-    if (n->ev_answered == 0 && n->ev_failed == 0)
-        g_snprintf(buf, (gulong)size, "%u DNS queries from the client during the silence, none answered",
-                   n->ev_count);
-    else
-        g_snprintf(buf, (gulong)size, "%u DNS queries from the client during the silence, %u answered, %u failed",
-                   n->ev_count, n->ev_answered, n->ev_failed);
+    char summary[128];
+
+    dns_summary(n, summary, sizeof(summary));
+    g_snprintf(buf, (gulong)size, "%u DNS %s from the client during the silence, %s", n->ev_count,
+               n->ev_count == 1 ? "query" : "queries", summary);
 }
 
 static void evidence(const st_note *n, char *buf, size_t size)
@@ -393,7 +419,7 @@ static void class_hint(const st_note *n, char *buf, size_t size)
 
 void st_note_hint(const st_note *n, char *buf, size_t size)
 {
-    char rest[256], t[32], after[48] = "";
+    char rest[256], t[32], t_dns[128], after[48] = "";
 
     buf[0] = '\0';
     if (!(n->has & ST_HAS_EXPLANATION))
@@ -416,8 +442,11 @@ void st_note_hint(const st_note *n, char *buf, size_t size)
     }
     switch ((st_cause)n->cause) {
     case ST_CAUSE_DNS_LOOKUP:
-        g_snprintf(buf, (gulong)size, "Fix the sender first: it was waiting for DNS (%u queries, %s)%s", n->ev_count,
-                   n->ev_answered + n->ev_failed == 0 ? "none answered" : "slow or failing", rest);
+        dns_summary(n, t_dns, sizeof(t_dns));
+        g_snprintf(buf, (gulong)size, "Fix the sender first: %s (%u %s, %s)%s",
+                   n->ev_unanswered == 0 && n->ev_failed > 0 && n->ev_ns < ST_DNS_SLOW_NS ? "its DNS lookups failed"
+                                                                                          : "it was waiting for DNS",
+                   n->ev_count, n->ev_count == 1 ? "query" : "queries", t_dns, rest);
         break;
     case ST_CAUSE_CLIENT_IDLE:
         if (n->explain & ST_EX_POOLED) /* idle by design: no server setting to raise */

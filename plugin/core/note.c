@@ -67,6 +67,7 @@ void st_note_merge(st_note *into, const st_note *from)
         into->ev_count = from->ev_count;
         into->ev_answered = from->ev_answered;
         into->ev_failed = from->ev_failed;
+        into->ev_unanswered = from->ev_unanswered;
         into->ev_ns = from->ev_ns;
         into->timed_ns = from->timed_ns;
     }

@@ -110,7 +110,8 @@ typedef struct {
     uint16_t ev_count;           /* DNS queries or retransmissions, by cause */
     uint16_t ev_answered;        /* DNS answers */
     uint16_t ev_failed;          /* DNS error answers */
-    int64_t  ev_ns;              /* how long the window stayed closed */
+    uint16_t ev_unanswered;      /* DNS queries with no answer in the silence */
+    int64_t  ev_ns;              /* how long the window stayed closed; the slowest DNS answer */
     int64_t  timed_ns;           /* the interval the timer that ran out measured */
 } st_note;
 

@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         seg.truncated = r[0] & 0x40;
         now += r[1] & 0x80 ? -step : step;
         if (r[5] & 0x30)
-            st_dns_log_add(&dns, 7, (st_dns_kind)((r[5] >> 4) & 3), now);
+            st_dns_log_add(&dns, 7, (st_dns_kind)((r[5] >> 4) & 3), (uint16_t)(r[5] & 3), now);
         seg.ts_ns = now;
         seg.frame = ++frame;
         seg.len = (uint32_t)r[2] | (uint32_t)r[3] << 8;

@@ -89,6 +89,26 @@ class WhyAndWhat(TsharkCase):
         self.assertIn("The server gave up after 59.954 s, below RFC 5321's 5-minute minimum; cause dns-lookup: "
                       "18 DNS queries from the client during the silence, none answered", messages)
 
+    def test_dns_that_fails_is_slow_or_is_quick(self):
+        # Lookups that fail or answer late explain a stall; a quick one does not.
+        cap = self.capture("dns.pcap")
+        mitigation = "; as a mitigation, raise Postfix smtpd_timeout (300.040 s here) above the client's stall"
+        rows = self.findings(cap, ["frame.number", "smtp_timeout.cause", "smtp_timeout.why", "smtp_timeout.hint"])
+        self.assertEqual(rows, [
+            ["14", "dns-lookup", "The server gave up after 300.040 s, matching Postfix smtpd_timeout default (300 s); "
+                                 "cause dns-lookup: 2 DNS queries from the client during the silence, 2 failed; the "
+                                 "slowest answer after 0.003 s",
+             "Fix the sender first: its DNS lookups failed (2 queries, 2 failed; the slowest answer after 0.003 s)" +
+             mitigation],
+            ["29", "dns-lookup", "The server gave up after 300.040 s, matching Postfix smtpd_timeout default (300 s); "
+                                 "cause dns-lookup: 1 DNS query from the client during the silence, 1 answered; the "
+                                 "slowest answer after 8.500 s",
+             "Fix the sender first: it was waiting for DNS (1 query, 1 answered; the slowest answer after 8.500 s)" +
+             mitigation],
+            ["44", "client-idle", "The server gave up after 300.040 s, matching Postfix smtpd_timeout default (300 s); "
+                                  "cause client-idle: the client was silent with nothing else on the wire",
+             SENDER % "DATA" + mitigation]])
+
     def test_same_capture_without_dns_is_client_idle(self):
         cap = self.derive("sender-article-nodns.pcap", [TSHARK, "-r", self.capture("sender-article.pcap"),
                                                          "-Y", "!dns", "-w", "{out}"])

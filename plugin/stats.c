@@ -31,6 +31,14 @@ static void stats_init(stats_tree *st)
     }
 }
 
+/* A count under one of the top nodes, which counts its children's ticks:
+ * its share column then reads as a share of that total. */
+static void tick(stats_tree *st, int top, const char *name)
+{
+    tick_stat_node(st, node_names[top], 0, FALSE);
+    tick_stat_node(st, name, nodes[top], FALSE);
+}
+
 static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
                                       const void *data, tap_flags_t flags _U_)
 {
@@ -38,21 +46,23 @@ static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo _U_, ep
 
     for (unsigned bit = 0; bit < ST_FINDING_COUNT; bit++) {
         if (n->findings & (1u << bit))
-            tick_stat_node(st, st_finding_name((st_finding)(1u << bit)), nodes[N_FINDINGS], FALSE);
+            tick(st, N_FINDINGS, st_finding_name((st_finding)(1u << bit)));
     }
     if (n->findings & ST_FIND_REPLY)
-        tick_stat_node(st, st_reply_class_name((st_reply_class)n->reply_class), nodes[N_CLASS], FALSE);
+        tick(st, N_CLASS, st_reply_class_name((st_reply_class)n->reply_class));
     if (n->has & ST_HAS_MTA && n->findings & ~(uint32_t)ST_FIND_IDLE_START)
-        tick_stat_node(st, st_mta_name((st_mta)n->mta), nodes[N_MTA], FALSE);
+        tick(st, N_MTA, st_mta_name((st_mta)n->mta));
     if (n->has & ST_HAS_AFTER)
-        tick_stat_node(st, st_after_name((st_after)n->after), nodes[N_AFTER], FALSE);
+        tick(st, N_AFTER, st_after_name((st_after)n->after));
     if (n->has & ST_HAS_EXPLANATION) {
         if (n->gave_up != ST_GAVE_UP_NONE)
-            tick_stat_node(st, st_gave_up_name((st_gave_up)n->gave_up), nodes[N_GAVE_UP], FALSE);
-        tick_stat_node(st, st_cause_name((st_cause)n->cause), nodes[N_CAUSE], FALSE);
+            tick(st, N_GAVE_UP, st_gave_up_name((st_gave_up)n->gave_up));
+        tick(st, N_CAUSE, st_cause_name((st_cause)n->cause));
     }
-    if (n->has & ST_HAS_IDLE && n->findings & (ST_FIND_GAP | ST_FIND_REPLY | ST_FIND_SILENT_CLOSE))
+    if (n->has & ST_HAS_IDLE && n->findings & (ST_FIND_GAP | ST_FIND_REPLY | ST_FIND_SILENT_CLOSE)) {
+        tick_stat_node(st, node_names[N_IDLE], 0, FALSE);
         stats_tree_tick_range(st, node_names[N_IDLE], 0, (int)(n->idle_ns / 1000000000));
+    }
     return TAP_PACKET_REDRAW;
 }
 

@@ -111,6 +111,10 @@ class Report(TsharkCase):
             self.assertEqual(nested.get(name), n, name)
         self.assertEqual((nested["timeout"], nested["DATA"], nested["server"], nested["client-idle"],
                           nested["10-59"], nested["60-119"]), (1, 1, 2, 2, 1, 0))
+        # Each top node counts its children's ticks.
+        top = {name: n for (child, name), n in counts.items() if not child}
+        self.assertEqual(top, {"Findings": 5, "Reply class": 1, "Server software": 3, "After": 1, "Gave up": 2,
+                               "Cause": 2, "Idle interval (s)": 1})
 
 
 if __name__ == "__main__":

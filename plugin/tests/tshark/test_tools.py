@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 
+import pty
 import shlex
 
 from stharness import TSHARK, VALGRIND, TsharkCase, main, sanitizer_env
@@ -103,12 +104,18 @@ class Tools(TsharkCase):
                 " ".join(shlex.quote(a) for a in VALGRIND + [shutil.which(TSHARK)])))
         os.chmod(wrapper, 0o755)
 
-    def tool(self, name, *args, status=0):
+    def tool_run(self, name, *args):
+        """argv and environment to run one of the tools as the user would."""
         argv = [os.path.join(self.bin, name)] + list(args)
         env = {"HOME": self.home, "WIRESHARK_PLUGIN_DIR": self.plugin_dir, "TZ": "UTC", "LC_ALL": "C.UTF-8",
-               "WIRESHARK_EXTCAP_DIR": self.extcap_dir, "PATH": self.bin + ":" + os.path.dirname(TSHARK) + ":/usr/bin:/bin"}
+               "WIRESHARK_EXTCAP_DIR": self.extcap_dir,
+               "PATH": self.bin + ":" + os.path.dirname(TSHARK) + ":/usr/bin:/bin"}
         if os.geteuid() == 0:
             argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
+        return argv, env
+
+    def tool(self, name, *args, status=0):
+        argv, env = self.tool_run(name, *args)
         proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8",
                               check=False)
         self.assertEqual(proc.returncode, status, proc.stderr)
@@ -202,11 +209,35 @@ class Tools(TsharkCase):
         self.assertIn("%s: cannot be read: " % broken, err)
         self.assertEqual(err.splitlines()[-1], "4 captures, 1 unreadable (%s); 5 sessions, 2 with findings "
                                                "(421 policy 1, 421 timeout 1)" % broken)
+        self.assertNotIn("captures\r", err + "\r", "no progress counter off a terminal")
+        self.assertNotIn("] captures", err)
         as_json, _ = self.tool("smtp-timeout-scan", "--json", folder)
         self.assertEqual(json.loads(as_json), rows)
         self.tool("smtp-timeout-scan", "--strict", folder, status=2)
         self.tool("smtp-timeout-scan", "--fail-on-findings", folder, status=1)
         self.tool("smtp-timeout-scan", "--fail-on-findings", os.path.join(folder, "clean.pcap"), status=0)
+
+    def test_scan_shows_progress_on_a_terminal(self):
+        folder = self.scan_folder()
+        master, slave = pty.openpty()
+        argv, env = self.tool_run("smtp-timeout-scan", "-j", "1", folder)
+        proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=slave, check=False)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        self.assertEqual(proc.returncode, 0)
+        shown = shown.decode("utf-8").replace("\r\n", "\n")
+        self.assertEqual([c for c in shown.split("\r") if c.startswith("[")][:3],
+                         ["[1/4] captures", "[2/4] captures", "[3/4] captures"])
+        self.assertIn("\r[4/4] captures\n4 captures, 1 unreadable", shown)
 
 
 if __name__ == "__main__":

@@ -25,16 +25,19 @@ import subprocess
 import sys
 import tempfile
 
+import plugin_calls
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASELINE_FILTER = "smtp.response.code == 421 || tcp.flags.reset == 1"
 
 
-def ensure_capture(cache, sessions, no_smtp=False, short=False):
+def ensure_capture(cache, sessions, no_smtp=False, short=False, body_scale=1):
     kind = "nosmtp-" if no_smtp else "short-" if short else "smtp-"
-    path = os.path.join(cache, "%s%d.pcap" % (kind, sessions))
+    path = os.path.join(cache, "%s%d%s.pcap" % (kind, sessions, "x%d" % body_scale if body_scale > 1 else ""))
     if not os.path.exists(path):
         argv = [sys.executable, os.path.join(HERE, "genbench.py"), str(sessions), path]
-        subprocess.run(argv + (["--no-smtp"] if no_smtp else []) + (["--short"] if short else []), check=True)
+        subprocess.run(argv + (["--no-smtp"] if no_smtp else []) + (["--short"] if short else []) +
+                       (["--body-scale", str(body_scale)] if body_scale > 1 else []), check=True)
         os.chmod(path, 0o644)
     return path
 
@@ -74,9 +77,10 @@ class Runner:
         secs, kb = open(os.path.join(self.out, "time")).read().split()[-2:]
         return float(secs), int(kb) / 1024.0
 
-    def instructions(self, plugin, args):
+    def instructions(self, plugin, args, calls=False):
         """Instructions tshark executes (valgrind's callgrind): unlike time,
-        the same from run to run, so a small difference is measurable."""
+        the same from run to run, so a small difference is measurable.  With
+        calls=True, also what the plugin's code called outside itself."""
         out = os.path.join(self.out, "callgrind.out")
         env = {"HOME": self.home, "PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8",
                "WIRESHARK_PLUGIN_DIR": self.with_plugin if plugin else self.without,
@@ -86,7 +90,8 @@ class Runner:
             argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + argv
         proc = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, encoding="utf-8",
                               check=True)
-        return int([l for l in proc.stderr.splitlines() if "Collected" in l][-1].split()[-1])
+        total = int([l for l in proc.stderr.splitlines() if "Collected" in l][-1].split()[-1])
+        return (total, plugin_calls.plugin_calls(out)) if calls else total
 
     def compare(self, runs, base_args, plugin_args):
         base, plug = [], []
@@ -111,6 +116,9 @@ def main():
                     help="only the instruction counts (callgrind) on 2k sessions and on 2k without SMTP")
     ap.add_argument("--million", action="store_true",
                     help="only the memory check: a million minimal sessions, one run each way")
+    ap.add_argument("--allocations", action="store_true",
+                    help="only the allocation check: the plugin's calls that may allocate, on 2k sessions with "
+                         "short bodies and with bodies three times as long (callgrind)")
     args = ap.parse_args()
     os.makedirs(args.cache, exist_ok=True)
     os.chmod(args.cache, 0o755)
@@ -129,6 +137,19 @@ def main():
             b = runner.instructions(True, ["-r", cap, "-Y", plugin_filter])
             print("| %s, %.2f M packets | `-Y %s` | %.3f G | %.3f G | %.4f |"
                   % (label, packets(cap) / 1e6, plugin_filter, a / 1e9, b / 1e9, b / a))
+            sys.stdout.flush()
+        return
+    if args.allocations:
+        print("| capture | frames | plugin calls that may allocate | of which one a session (record, conversation "
+              "data, report list) |")
+        print("|---|---|---|---|")
+        for scale in (1, 3):
+            cap = ensure_capture(args.cache, 2000, body_scale=scale)
+            _, calls = runner.instructions(True, ["-r", cap, "-Y", "smtp_timeout"], calls=True)
+            alloc = plugin_calls.allocating(calls)
+            print("| 2k sessions, bodies x%d | %d | %d | %d |" % (scale, packets(cap), sum(alloc.values()),
+                  alloc.get("wmem_alloc0", 0) + alloc.get("conversation_add_proto_data", 0) +
+                  alloc.get("g_ptr_array_add", 0)))
             sys.stdout.flush()
         return
     if args.million:

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Generate a benchmark capture of N SMTP sessions, interleaved in time.
 
-    genbench.py SESSIONS OUT.pcap [--seed S] [--no-smtp] [--short | --tiny]
+    genbench.py SESSIONS OUT.pcap [--seed S] [--no-smtp] [--short | --tiny] [--body-scale K]
 
 Sessions start at 100 per second.  Half pipeline MAIL+RCPT+DATA, half do
 not; bodies run from 2 KB to 75 KB (log-uniform), sent in 1448-byte
@@ -49,7 +49,7 @@ class Conn:
         return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + tcp + payload
 
 
-def session(rng, index, start, port, short=False, tiny=False):
+def session(rng, index, start, port, short=False, tiny=False, body_scale=1):
     """The frames of one session: (time, bytes), in time order."""
     c = Conn(index, port)
     t = start
@@ -112,7 +112,7 @@ def session(rng, index, start, port, short=False, tiny=False):
             add(0.01, 0, 0x11)
             add(rtt, 1, 0x10)
         return out
-    size = int(math.exp(rng.uniform(math.log(2048), math.log(75 * 1024))))
+    size = int(math.exp(rng.uniform(math.log(2048), math.log(75 * 1024)))) * body_scale
     body = (BODY_LINE * (size // len(BODY_LINE) + 1))[:size] + b"\r\n.\r\n"
     for k, start_byte in enumerate(range(0, len(body), MSS)):
         add(0.0001, 0, 0x18, body[start_byte:start_byte + MSS])
@@ -144,13 +144,15 @@ def main():
     ap.add_argument("--no-smtp", action="store_true")
     ap.add_argument("--short", action="store_true")
     ap.add_argument("--tiny", action="store_true")
+    ap.add_argument("--body-scale", type=int, default=1,
+                    help="bodies this many times longer: more frames, the same sessions and findings")
     args = ap.parse_args()
     rng = random.Random(args.seed)
     port = 8080 if args.no_smtp else 25
     base = 1700000000.0
     rate = 1000.0 if args.short or args.tiny else 100.0
     streams = (session(random.Random(rng.random()) if not args.tiny else None, i, base + i / rate, port,
-                       args.short, args.tiny)
+                       args.short, args.tiny, args.body_scale)
                for i in range(args.sessions))
     with open(args.out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))

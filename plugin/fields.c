@@ -87,6 +87,10 @@ static field_info *last_field(proto_tree *tree, int id)
 /* The header must be the frame's own: its ports are pinfo's, and its data
  * offset is a real header length.  Anything else (another layout of
  * tcp.len in a future Wireshark) reads as no TCP header at all. */
+/* The payload, for a look at its last line. */
+static tvbuff_t *payload_tvb;
+static gint payload_at;
+
 static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segment *seg)
 {
     field_info *len = last_field(tree, field_ids[F_TCP_LEN]);
@@ -105,7 +109,37 @@ static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segme
     seg->tcp_flags = ST_TVB_GET_U8(tvb, at + 13) & (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK);
     seg->window = tvb_get_ntohs(tvb, at + 14);
     seg->len = (uint32_t)fvalue_get_uinteger(ST_FINFO_VALUE(len));
+    payload_tvb = tvb;
+    payload_at = at + (ST_TVB_GET_U8(tvb, at + 12) >> 4) * 4;
     return true;
+}
+
+#define LAST_LINE_MAX 1024
+
+/* A multi-line reply split across segments: the SMTP dissector shows the
+ * next segment's first line as a reply of its own.  When this segment
+ * ends inside a reply ("250-..." as its last line), the code of that line. */
+static uint16_t open_reply_code(uint32_t len)
+{
+    gint end = payload_at + (gint)len, start;
+    unsigned code = 0;
+
+    if (len < 6 || len > G_MAXINT32 / 2 || tvb_captured_length_remaining(payload_tvb, payload_at) < (gint)len ||
+        ST_TVB_GET_U8(payload_tvb, end - 1) != '\n')
+        return 0;
+    for (start = end - 2; start > payload_at && end - start < LAST_LINE_MAX; start--) {
+        if (ST_TVB_GET_U8(payload_tvb, start - 1) == '\n')
+            break;
+    }
+    if (end - start >= LAST_LINE_MAX || end - start < 5 || ST_TVB_GET_U8(payload_tvb, start + 3) != '-')
+        return 0;
+    for (gint i = start; i < start + 3; i++) {
+        guint8 digit = ST_TVB_GET_U8(payload_tvb, i);
+        if (!g_ascii_isdigit(digit))
+            return 0;
+        code = code * 10 + (digit - '0');
+    }
+    return (uint16_t)code;
 }
 
 bool st_fields_dns_header(proto_tree *tree, uint16_t *id, unsigned *rcode)
@@ -143,6 +177,22 @@ static const st_line *read_lines(proto_tree *tree, packet_info *pinfo, int id, s
     return lines;
 }
 
+int64_t st_frame_time_ns(const packet_info *pinfo)
+{
+    /* pcapng can hold times past 2262, which nanoseconds in 64 bits cannot;
+     * a frame without a time stamp takes the last one, so that it makes
+     * no silence of its own. */
+    static int64_t last;
+    const int64_t max_s = INT64_MAX / 1000000000 - 1;
+    int64_t secs = (int64_t)pinfo->abs_ts.secs;
+
+    if (!pinfo->fd->has_ts)
+        return last;
+    secs = secs > max_s ? max_s : secs < -max_s ? -max_s : secs;
+    last = secs * 1000000000 + pinfo->abs_ts.nsecs;
+    return last;
+}
+
 bool st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg)
 {
     static st_line reply_stack[ST_LINES_ON_STACK];
@@ -150,10 +200,11 @@ bool st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg)
     GPtrArray *eom;
 
     seg->frame = pinfo->num;
-    seg->ts_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    seg->ts_ns = st_frame_time_ns(pinfo);
     if (!read_tcp_header(tree, pinfo, seg))
         return false;
     seg->replies = read_lines(tree, pinfo, field_ids[F_SMTP_RESPONSE], reply_stack, &seg->n_replies);
+    seg->open_reply = seg->n_replies > 0 ? open_reply_code(seg->len) : 0;
     seg->commands = read_lines(tree, pinfo, field_ids[F_SMTP_COMMAND], command_stack, &seg->n_commands);
     eom = field_ids[F_SMTP_EOM] > 0 ? proto_get_finfo_ptr_array(tree, field_ids[F_SMTP_EOM]) : NULL;
     seg->eom = eom != NULL && eom->len > 0;

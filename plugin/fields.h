@@ -28,6 +28,10 @@ bool st_frame_has_reply(proto_tree *tree);
 /* Whether this "TCP frame" is a header quoted in an ICMP error. */
 bool st_frame_inside_icmp(packet_info *pinfo);
 
+/* The frame's time in nanoseconds, saturated; the last one for a frame
+ * that has none. */
+int64_t st_frame_time_ns(const packet_info *pinfo);
+
 /* The ID and response code of the frame's DNS message, if it has one. */
 bool st_fields_dns_header(proto_tree *tree, uint16_t *id, unsigned *rcode);
 

@@ -125,9 +125,17 @@ static void seed_port(const gchar *table _U_, ftenum_t type _U_, gpointer key, g
 static tracked_session *start_session(conversation_t *conv, packet_info *pinfo, const st_segment *seg)
 {
     st_side sender = sender_role(pinfo, seg);
+    guint32 server_port = sender == ST_SIDE_SERVER ? pinfo->srcport : pinfo->destport;
     tracked_session *s;
 
     if (sender == ST_SIDE_NONE)
+        return NULL;
+    /* The server's port must be an SMTP port, or the server must say so
+     * with a reply: a scanner's SYN from port 25 makes no session. */
+    if (!any_port && !is_server_port(server_port) && seg->n_replies == 0)
+        return NULL;
+    /* Nor does a reset with nothing before it: it tells nothing. */
+    if (seg->tcp_flags & ST_TCP_RST && seg->len == 0)
         return NULL;
     s = wmem_new0(wmem_file_scope(), tracked_session);
     st_session_init(&s->core);
@@ -187,17 +195,16 @@ static void retire(tracked_session *s)
 
 static void log_dns(proto_tree *tree, packet_info *pinfo)
 {
-    int64_t ts = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    int64_t ts = st_frame_time_ns(pinfo);
     unsigned rcode;
     uint16_t id;
 
     if (!st_fields_dns_header(tree, &id, &rcode))
         return; /* no DNS message, or too short to pair */
     if (pinfo->destport == DNS_PORT && pinfo->srcport != DNS_PORT)
-        st_dns_log_add(&dns_log, st_dns_host_key(pinfo->src.data, (unsigned)pinfo->src.len), ST_DNS_QUERY, id, ts);
+        st_dns_log_query(&dns_log, st_dns_host_key(pinfo->src.data, (unsigned)pinfo->src.len), id, ts);
     else if (pinfo->srcport == DNS_PORT && pinfo->destport != DNS_PORT)
-        st_dns_log_add(&dns_log, st_dns_host_key(pinfo->dst.data, (unsigned)pinfo->dst.len),
-                       rcode != 0 ? ST_DNS_FAILURE : ST_DNS_ANSWER, id, ts);
+        st_dns_log_answer(&dns_log, st_dns_host_key(pinfo->dst.data, (unsigned)pinfo->dst.len), id, rcode, ts);
 }
 
 static void analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
@@ -256,7 +263,8 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
 
 static void init_file(void)
 {
-    config.gap_threshold_ns = (int64_t)pref_gap_threshold_s * 1000000000;
+    /* 0 would make every frame a gap: one second is the least. */
+    config.gap_threshold_ns = (int64_t)MAX(pref_gap_threshold_s, 1) * 1000000000;
     config.min_timeout_ns = 1000000000;
     config.dns = &dns_log;
     st_dns_log_reset(&dns_log);

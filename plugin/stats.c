@@ -61,7 +61,8 @@ static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo _U_, ep
     }
     if (n->has & ST_HAS_IDLE && n->findings & (ST_FIND_GAP | ST_FIND_REPLY | ST_FIND_SILENT_CLOSE)) {
         tick_stat_node(st, node_names[N_IDLE], 0, FALSE);
-        stats_tree_tick_range(st, node_names[N_IDLE], 0, (int)(n->idle_ns / 1000000000));
+        int64_t secs = n->idle_ns / 1000000000;
+        stats_tree_tick_range(st, node_names[N_IDLE], 0, secs > G_MAXINT ? G_MAXINT : (int)secs);
     }
     return TAP_PACKET_REDRAW;
 }

@@ -1,10 +1,13 @@
-/* dns_log.c: the recent DNS traffic of a capture, by host
+/* dns_log.c: the recent DNS lookups of a capture, by host
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "dns_log.h"
 
 #include <string.h>
+
+#define PROBES 16                                   /* slots tried in the pending table */
+#define PENDING_FOR_NS (INT64_C(60) * 1000000000)   /* resolvers give up long before */
 
 uint32_t st_dns_host_key(const void *address, unsigned len)
 {
@@ -23,70 +26,87 @@ void st_dns_log_reset(st_dns_log *log)
     memset(log, 0, sizeof(*log));
 }
 
-void st_dns_log_add(st_dns_log *log, uint32_t host, st_dns_kind kind, uint16_t id, int64_t ts_ns)
+static unsigned home_slot(uint32_t host, uint16_t id)
 {
-    st_dns_event *e = &log->events[log->next];
-
-    e->host = host;
-    e->kind = (uint8_t)kind;
-    e->id = id;
-    e->ts_ns = ts_ns;
-    log->next = (log->next + 1) % ST_DNS_LOG_SIZE;
-    if (log->count < ST_DNS_LOG_SIZE)
-        log->count++;
+    return (unsigned)((host * 31u + id) % ST_DNS_PENDING);
 }
 
-/* The host's events from from_ns to to_ns, oldest first, at most max. */
-static unsigned select_events(const st_dns_log *log, uint32_t host, int64_t from_ns, int64_t to_ns,
-                              const st_dns_event **out, unsigned max)
+/* A pending entry is done with once its query left the ring or waited
+ * longer than any resolver does. */
+static bool expired(const st_dns_log *log, const st_dns_pending *p, int64_t now_ns)
 {
-    unsigned oldest = log->count < ST_DNS_LOG_SIZE ? 0 : log->next, n = 0;
+    return p->host == 0 || log->logged - p->number > ST_DNS_LOG_SIZE || now_ns - p->ts_ns > PENDING_FOR_NS;
+}
 
-    for (unsigned i = 0; i < log->count && n < max; i++) {
-        const st_dns_event *e = &log->events[(oldest + i) % ST_DNS_LOG_SIZE];
-        if (e->host == host && e->ts_ns >= from_ns && e->ts_ns <= to_ns)
-            out[n++] = e;
+void st_dns_log_query(st_dns_log *log, uint32_t host, uint16_t id, int64_t ts_ns)
+{
+    st_dns_query *q = &log->queries[log->logged % ST_DNS_LOG_SIZE];
+    unsigned slot = home_slot(host, id);
+
+    memset(q, 0, sizeof(*q));
+    q->ts_ns = ts_ns;
+    q->host = host;
+    q->id = id;
+    /* A full neighbourhood leaves the query without an entry: it then
+     * counts as unanswered, as it is when DNS is that busy failing. */
+    for (unsigned i = 0; i < PROBES; i++) {
+        st_dns_pending *p = &log->pending[(slot + i) % ST_DNS_PENDING];
+        if (expired(log, p, ts_ns) || (p->host == host && p->id == id)) {
+            p->host = host;
+            p->id = id;
+            p->number = log->logged;
+            p->ts_ns = ts_ns;
+            break;
+        }
     }
-    return n;
+    log->logged++;
 }
 
-#define ST_DNS_WINDOW_MAX 256
+void st_dns_log_answer(st_dns_log *log, uint32_t host, uint16_t id, unsigned rcode, int64_t ts_ns)
+{
+    unsigned slot = home_slot(host, id);
+
+    for (unsigned i = 0; i < PROBES; i++) {
+        st_dns_pending *p = &log->pending[(slot + i) % ST_DNS_PENDING];
+        st_dns_query *q;
+        if (p->host != host || p->id != id)
+            continue;
+        q = &log->queries[p->number % ST_DNS_LOG_SIZE];
+        if (!expired(log, p, ts_ns) && ts_ns >= q->ts_ns) {
+            q->answer_ns = ts_ns > 0 ? ts_ns : 1;
+            q->failed = rcode != 0 && rcode != 3; /* NXDOMAIN is an answer */
+        }
+        p->host = 0;
+        return;
+    }
+}
 
 st_dns_counts st_dns_log_count(const st_dns_log *log, uint32_t host, int64_t from_ns, int64_t to_ns)
 {
-    const st_dns_event *seen[ST_DNS_WINDOW_MAX];
-    bool paired[ST_DNS_WINDOW_MAX];
     st_dns_counts c;
-    unsigned n;
+    unsigned kept;
 
     memset(&c, 0, sizeof(c));
     if (log == NULL || host == 0)
         return c;
-    n = select_events(log, host, from_ns, to_ns, seen, ST_DNS_WINDOW_MAX);
-    memset(paired, 0, sizeof(paired));
-    for (unsigned i = 0; i < n; i++) {
-        const st_dns_event *q = seen[i];
-        bool answered = false;
-        if (q->kind != ST_DNS_QUERY)
+    kept = log->logged < ST_DNS_LOG_SIZE ? log->logged : ST_DNS_LOG_SIZE;
+    for (unsigned i = 0; i < kept; i++) {
+        const st_dns_query *q = &log->queries[i];
+        if (q->host != host || q->ts_ns < from_ns || q->ts_ns > to_ns)
             continue;
         if (c.queries < UINT16_MAX)
             c.queries++;
-        /* The first answer with the query's ID that comes after it; a
-         * retried query with the same ID takes the next one. */
-        for (unsigned j = i + 1; j < n && !answered; j++) {
-            const st_dns_event *a = seen[j];
-            if (paired[j] || a->kind == ST_DNS_QUERY || a->id != q->id)
-                continue;
-            paired[j] = answered = true;
-            if (a->kind == ST_DNS_FAILURE && c.failures < UINT16_MAX)
-                c.failures++;
-            else if (a->kind == ST_DNS_ANSWER && c.answers < UINT16_MAX)
-                c.answers++;
-            if (a->ts_ns - q->ts_ns > c.slowest_ns)
-                c.slowest_ns = a->ts_ns - q->ts_ns;
+        if (q->answer_ns == 0 || q->answer_ns > to_ns) {
+            if (c.unanswered < UINT16_MAX)
+                c.unanswered++;
+            continue;
         }
-        if (!answered && c.unanswered < UINT16_MAX)
-            c.unanswered++;
+        if (q->failed && c.failures < UINT16_MAX)
+            c.failures++;
+        else if (!q->failed && c.answers < UINT16_MAX)
+            c.answers++;
+        if (q->answer_ns - q->ts_ns > c.slowest_ns)
+            c.slowest_ns = q->answer_ns - q->ts_ns;
     }
     return c;
 }

@@ -10,6 +10,7 @@
 
 #define NS_PER_S INT64_C(1000000000)
 #define RFC_SERVER_MIN_S 300 /* RFC 5321 4.5.3.2.7 */
+#define ST_SUGGEST_MAX_S INT64_C(86400)
 
 const char *st_gave_up_name(st_gave_up gave_up)
 {
@@ -148,8 +149,11 @@ void st_explain(st_note *n, st_gave_up gave_up, st_mta mta, int64_t timed_ns, co
     n->has |= ST_HAS_EXPLANATION;
     n->gave_up = (uint8_t)gave_up;
     n->cause = (uint8_t)pick_cause(n, gave_up, ev);
-    n->timed_ns = timed_ns;
-    n->timer = (uint8_t)match_timer(gave_up, mta, (st_after)n->after, timed_ns);
+    n->timed_ns = timed_ns > 0 ? timed_ns : 0;
+    n->explain &= (uint8_t)~ST_EX_UNTIMED;
+    if (timed_ns < 0)
+        n->explain |= ST_EX_UNTIMED;
+    n->timer = timed_ns < 0 ? 0 : (uint8_t)match_timer(gave_up, mta, (st_after)n->after, timed_ns);
     n->ev_count = n->ev_answered = n->ev_failed = n->ev_unanswered = 0;
     n->ev_ns = 0;
     switch (n->cause) {
@@ -179,10 +183,14 @@ void st_explain(st_note *n, st_gave_up gave_up, st_mta mta, int64_t timed_ns, co
 
 unsigned st_suggest_timeout_s(int64_t stall_ns)
 {
-    int64_t want = stall_ns + stall_ns / 4;
-    int64_t step = want <= 60 * NS_PER_S ? 10 : want <= 600 * NS_PER_S ? 60 : 300;
-    int64_t secs = (want + NS_PER_S - 1) / NS_PER_S;
+    int64_t want, step, secs;
 
+    /* A stall of over a day asks for no timeout: the sender is broken. */
+    if (stall_ns <= 0 || stall_ns > ST_SUGGEST_MAX_S * NS_PER_S)
+        return 0;
+    want = stall_ns + stall_ns / 4;
+    step = want <= 60 * NS_PER_S ? 10 : want <= 600 * NS_PER_S ? 60 : 300;
+    secs = (want + NS_PER_S - 1) / NS_PER_S;
     return (unsigned)((secs + step - 1) / step * step);
 }
 
@@ -283,6 +291,9 @@ void st_note_explanation(const st_note *n, char *buf, size_t size)
              n->reply_class != ST_CLASS_TIMEOUT)
         g_snprintf(buf, (gulong)size, "The server ended the session with a reply of class %s; cause %s: %s",
                    st_reply_class_name((st_reply_class)n->reply_class), st_cause_name((st_cause)n->cause), why);
+    else if (n->explain & ST_EX_UNTIMED)
+        g_snprintf(buf, (gulong)size, "The %s gave up (the capture begins too late to show after how long); "
+                   "cause %s: %s", side, st_cause_name((st_cause)n->cause), why);
     else
         g_snprintf(buf, (gulong)size, "The %s gave up after %s%s%s; cause %s: %s", side, t, timer, rfc,
                    st_cause_name((st_cause)n->cause), why);
@@ -368,10 +379,18 @@ static void server_mitigation(const st_note *n, char *buf, size_t size)
         server_setting(n, 0, setting, sizeof(setting));
         g_snprintf(buf, (gulong)size, "; on the server side: %s", setting);
     } else if (n->explain & ST_EX_STALL) {
+        unsigned secs = st_suggest_timeout_s(n->client_stall_ns);
+        if (secs == 0) {
+            buf[0] = '\0'; /* no timeout is worth a stall of days */
+            return;
+        }
         duration(n->client_stall_ns, t, sizeof(t));
-        server_setting(n, st_suggest_timeout_s(n->client_stall_ns), setting, sizeof(setting));
+        server_setting(n, secs, setting, sizeof(setting));
         g_snprintf(buf, (gulong)size, "; as a mitigation, raise the server's timeout above the %s stall: %s", t,
                    setting);
+    } else if (n->explain & ST_EX_UNTIMED) {
+        server_setting(n, 0, setting, sizeof(setting));
+        g_snprintf(buf, (gulong)size, "; as a mitigation, raise %s above the client's stall", setting);
     } else {
         duration(n->timed_ns, t, sizeof(t));
         server_setting(n, 0, setting, sizeof(setting));
@@ -485,7 +504,11 @@ void st_note_hint(const st_note *n, char *buf, size_t size)
                    client_timer((st_after)n->after));
         break;
     default:
-        if (n->reply_class != ST_CLASS_NONE)
+        if (n->reply_class == ST_CLASS_TIMEOUT)
+            /* A timeout reply, but the capture shows too little of the wait. */
+            g_snprintf(buf, (gulong)size, "Fix the sender first: the server's wait for it ran out%s; find what kept "
+                       "it silent (a milter, a content filter, the application)%s", after, rest);
+        else if (n->reply_class != ST_CLASS_NONE)
             class_hint(n, buf, size);
         break;
     }

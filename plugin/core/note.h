@@ -75,6 +75,7 @@ enum {
     ST_EX_POOLED     = 1u << 1, /* the client reused an idle pooled connection */
     ST_EX_BOTH_RESET = 1u << 2, /* resets reached both ends at once */
     ST_EX_STALL      = 1u << 3, /* stall_ns holds the client's whole stall */
+    ST_EX_UNTIMED    = 1u << 4, /* the capture does not show how long the wait was */
 };
 
 typedef struct {

@@ -23,6 +23,8 @@ enum {
 enum {
     ST_S2_INSPECTED     = 1u << 0, /* a firewall rewrites the dialogue */
     ST_S2_WINDOW_CLOSED = 1u << 1, /* the server advertises a zero window */
+    ST_S2_START_KNOWN   = 1u << 2, /* the last payload was read in step: intervals from it are real */
+    ST_S2_SPOKE_AFTER   = 1u << 3, /* the server answered again after its ending reply */
 };
 
 #define FULL_SIZE_MIN 1000         /* a body segment near the path's MSS */
@@ -51,6 +53,16 @@ void st_session_init(st_session *s)
 {
     memset(s, 0, sizeof(*s));
     s->server_timeout_ns = -1;
+}
+
+/* The code of a reply line, or 0. */
+static unsigned line_code(const st_line *line)
+{
+    const char *t = line->text;
+
+    if (line->len < 3 || !g_ascii_isdigit(t[0]) || !g_ascii_isdigit(t[1]) || !g_ascii_isdigit(t[2]))
+        return 0;
+    return (unsigned)((t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0'));
 }
 
 /* ---- the queue of commands awaiting a reply (pipelining) ---- */
@@ -144,7 +156,9 @@ static void note_interval(const st_session *s, const st_segment *seg, st_side si
         }
     }
     n->silent_side = (uint8_t)silent;
-    if (s->last_payload_frame != 0) {
+    /* A capture that begins inside a silence, or a frame read out of step
+     * (a keep-alive first, a cut frame), shows no real start of it. */
+    if (s->last_payload_frame != 0 && s->flags2 & ST_S2_START_KNOWN) {
         n->has |= ST_HAS_IDLE | ST_HAS_IDLE_START;
         n->idle_ns = elapsed(s->last_payload_ts, seg->ts_ns);
         n->idle_start_frame = s->last_payload_frame;
@@ -163,7 +177,7 @@ static void note_server_timeout(st_session *s, st_note *n)
 
 static bool server_closed(const st_session *s)
 {
-    return s->closed_by == ST_SIDE_SERVER || s->reply_frame != 0;
+    return s->closed_by == ST_SIDE_SERVER || (s->reply_frame != 0 && !(s->flags2 & ST_S2_SPOKE_AFTER));
 }
 
 /* ---- evidence for explanations ---- */
@@ -279,9 +293,13 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     n->reply_text = r->text;
     n->reply_text_len = r->text_len;
     note_interval(s, seg, silent, owing ? answered : waiting_after(s, ST_SIDE_CLIENT), n);
-    if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->min_timeout_ns)
+    /* A shutdown, a refusal or a full server may speak up during a pause
+     * of the client's too: only a timeout reply says its wait ran out. */
+    if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->min_timeout_ns &&
+        n->reply_class == ST_CLASS_TIMEOUT)
         note_server_timeout(s, n);
-    explain(s, cfg, seg, ST_GAVE_UP_SERVER, n->has & ST_HAS_SERVER_TIMEOUT ? n->server_timeout_ns : n->idle_ns,
+    explain(s, cfg, seg, ST_GAVE_UP_SERVER,
+            n->has & ST_HAS_SERVER_TIMEOUT ? n->server_timeout_ns : n->has & ST_HAS_IDLE ? n->idle_ns : -1,
             s->last_payload_ts, n);
     s->ending = ST_END_REPLY;
     s->reply_class = n->reply_class;
@@ -299,6 +317,8 @@ static bool on_reply(st_session *s, const st_config *cfg, const st_segment *seg,
 
     if (!st_reply_parse(seg->replies[index].text, seg->replies[index].len, &r))
         return false;
+    if (s->reply_frame != 0 && seg->frame != s->reply_frame)
+        s->flags2 |= ST_S2_SPOKE_AFTER; /* the session went on after all */
     if (s->mta == ST_MTA_UNKNOWN)
         s->mta = (uint8_t)st_recognise_mta(&r);
     if (r.code == 220 && masked(r.text, r.text_len, '*', 4))
@@ -412,7 +432,8 @@ static void on_fin(st_session *s, const st_config *cfg, const st_segment *seg, s
     s->close_ts = seg->ts_ns;
     if (seg->from != ST_SIDE_SERVER || s->reply_frame != 0 || expected != ST_SIDE_CLIENT)
         return;
-    if (s->last_payload_frame == 0 || elapsed(s->last_payload_ts, seg->ts_ns) < cfg->min_timeout_ns)
+    if (s->last_payload_frame == 0 || !(s->flags2 & ST_S2_START_KNOWN) ||
+        elapsed(s->last_payload_ts, seg->ts_ns) < cfg->min_timeout_ns)
         return;
     n->findings |= ST_FIND_SILENT_CLOSE;
     note_interval(s, seg, ST_SIDE_CLIENT, waiting_after(s, ST_SIDE_CLIENT), n);
@@ -514,7 +535,8 @@ static void explain_gap(st_session *s, const st_config *cfg, const st_segment *s
     int64_t since = s->last_payload_ts;
 
     if (rst) {
-        bool both = s->rst_ts != 0 && s->rst_from != seg->from && elapsed(s->rst_ts, seg->ts_ns) <= BOTH_RESETS_NS;
+        bool both = s->fin_seen & ST_M_RST && s->rst_from != seg->from &&
+                    elapsed(s->rst_ts, seg->ts_ns) <= BOTH_RESETS_NS;
         st_note probe = *gap;
         st_evidence none;
 
@@ -533,6 +555,10 @@ static void explain_gap(st_session *s, const st_config *cfg, const st_segment *s
     }
     if (seg->from != ST_SIDE_CLIENT || !(fin || (silent == ST_SIDE_SERVER && says_quit(seg))))
         return; /* the dialogue goes on, or the server's close is judged by on_fin */
+    /* A client that closes its own idle connection between commands waited
+     * for nothing; one that stops in the middle of a body gave up on it. */
+    if (silent == ST_SIDE_CLIENT && !(s->flags & ST_S_IN_BODY) && s->bdat_left == 0)
+        return;
     explain(s, cfg, seg, ST_GAVE_UP_CLIENT, gap->idle_ns, since, gap);
     if (s->ending == ST_END_NONE)
         s->ending = ST_END_CLIENT_GAVE_UP;
@@ -577,6 +603,7 @@ static void start_connection(st_session *s, const st_segment *seg)
     if (was_used(s))
         st_session_init(s); /* the ports were reused for a new connection */
     s->flags |= ST_S_SYNCED | ST_S_BANNER_PENDING;
+    s->flags2 |= ST_S2_START_KNOWN;
     /* The server owes its greeting from the handshake on. */
     s->last_payload_ts = seg->ts_ns;
     s->last_payload_frame = seg->frame;
@@ -600,6 +627,7 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
 {
     bool fresh_fin = seg->tcp_flags & ST_TCP_FIN && !(s->fin_seen & (1u << seg->from));
     bool rst = seg->tcp_flags & ST_TCP_RST;
+    bool had_rst = s->fin_seen & ST_M_RST;
     bool closed = s->closed_by != ST_SIDE_NONE || s->reply_frame != 0;
     st_side expected;
     uint32_t fresh;
@@ -624,15 +652,21 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     expected = expected_speaker(s);
 
     if ((fresh > 0 || fresh_fin || rst) && !closed && s->last_payload_frame != 0 && expected != ST_SIDE_NONE &&
-        elapsed(s->last_payload_ts, seg->ts_ns) >= cfg->gap_threshold_ns) {
+        s->flags2 & ST_S2_START_KNOWN && elapsed(s->last_payload_ts, seg->ts_ns) >= cfg->gap_threshold_ns) {
         gap.findings = ST_FIND_GAP;
         note_interval(s, seg, expected, waiting_after(s, expected), &gap);
         explain_gap(s, cfg, seg, fresh_fin, rst, expected, &gap);
     }
     if (seg->from == ST_SIDE_SERVER) {
-        unsigned parsed = 0;
-        for (unsigned i = 0; i < seg->n_replies; i++)
+        unsigned parsed = 0, first = 0;
+        if (fresh == 0)
+            first = seg->n_replies; /* sent again: its replies were read the first time */
+        else if (s->open_reply != 0 && seg->n_replies > 0 && line_code(&seg->replies[0]) == s->open_reply)
+            first = parsed = 1;     /* the rest of a reply that the last segment began */
+        for (unsigned i = first; i < seg->n_replies; i++)
             parsed += on_reply(s, cfg, seg, i, here);
+        if (fresh > 0)
+            s->open_reply = seg->open_reply;
         if (fresh > 0 && parsed == 0 && !(s->flags & ST_S_OPAQUE)) {
             /* The server said something that is no SMTP reply (noise on port
              * 25, or bytes the SMTP dissector skipped): the dialogue state
@@ -667,9 +701,13 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     if (fresh > 0) {
         s->last_payload_ts = seg->ts_ns;
         s->last_payload_frame = seg->frame;
+        if (s->flags & ST_S_SYNCED)
+            s->flags2 |= ST_S2_START_KNOWN;
+        else
+            s->flags2 &= (uint8_t)~ST_S2_START_KNOWN;
         new_interval(s);
     }
-    if (rst && s->rst_ts == 0) {
+    if (rst && !had_rst) {
         s->rst_ts = seg->ts_ns;
         s->rst_from = (uint8_t)seg->from;
     }

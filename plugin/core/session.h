@@ -44,6 +44,8 @@ typedef struct {
     unsigned       n_commands;
     bool           eom;          /* the client's end of message ("." line) */
     bool           truncated;    /* the capture holds only part of the payload */
+    uint16_t       open_reply;   /* the code of the last line when the reply goes on
+                                  * in the next segment ("250-..."), else 0 */
     uint32_t       client_host;  /* st_dns_host_key of the client's address, or 0 */
 } st_segment;
 
@@ -82,6 +84,7 @@ typedef struct {
     int64_t  reply_ts;
     uint16_t reply_code;
     uint16_t pending_lost;       /* commands beyond the ring, answered first */
+    uint16_t open_reply;         /* a multi-line reply goes on in the next segment */
     uint8_t  pending[ST_PENDING_MAX];
     uint8_t  pending_head;
     uint8_t  pending_count;

@@ -187,7 +187,10 @@ bool st_reply_ends_session(const st_reply *reply, bool unsolicited)
 {
     if (reply->code == 421)
         return true;
-    if (reply->code / 100 != 4)
+    /* Other 4xx replies to a command are errors the dialogue survives
+     * ("451 4.4.2 upstream lookup failed" to a RCPT); unasked for, a 4.4.2
+     * or a timeout is the server's last word (Gmail, SES, qmail). */
+    if (reply->code / 100 != 4 || !unsolicited)
         return false;
-    return strcmp(reply->status, "4.4.2") == 0 || (unsolicited && text_mentions_timeout(reply));
+    return strcmp(reply->status, "4.4.2") == 0 || text_mentions_timeout(reply);
 }

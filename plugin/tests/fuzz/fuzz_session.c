@@ -77,11 +77,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                   ((r[0] >> 3) & 1 ? ST_TCP_RST : 0) | ((r[0] >> 4) & 1 ? ST_TCP_ACK : 0));
         seg.eom = r[0] & 0x20;
         seg.window = r[5] & 0x08 ? 0 : 65535;
+        seg.open_reply = r[5] & 0x80 ? 250 : 0;
         seg.client_host = 7;
         seg.truncated = r[0] & 0x40;
         now += r[1] & 0x80 ? -step : step;
-        if (r[5] & 0x30)
-            st_dns_log_add(&dns, 7, (st_dns_kind)((r[5] >> 4) & 3), (uint16_t)(r[5] & 3), now);
+        if (r[5] & 0x10)
+            st_dns_log_query(&dns, 7, (uint16_t)(r[5] & 3), now);
+        if (r[5] & 0x20)
+            st_dns_log_answer(&dns, 7, (uint16_t)(r[5] & 3), r[5] & 0x40 ? 2u : 0u, now);
         seg.ts_ns = now;
         seg.frame = ++frame;
         seg.len = (uint32_t)r[2] | (uint32_t)r[3] << 8;

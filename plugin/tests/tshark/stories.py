@@ -196,7 +196,7 @@ CLASSES = {4: ['421 4.7.0 in reply to CONNECT: server ends the session, not a ti
                 'The server is at capacity: the client should retry later; on the server, check its connection '
                 'limits (Postfix default_process_limit and smtpd_client_connection_count_limit, Exim '
                 'smtp_accept_max)'],
-           38: ['421 4.7.0 after EHLO: server ends the session 0.010 s after the last payload',
+           38: ['421 4.7.0 after EHLO: server ends the session',
                 'The server ended the session with a reply of class policy; cause unknown: the capture does not tell',
                 'The server refused by policy: fix what its reply names on the client (errors, TLS, authorisation) '
                 'before retrying'],

@@ -56,6 +56,28 @@ class Robustness(TsharkCase):
                                              "smtp_timeout.reply_text"]),
                          [["server", "", "mx.example.net Error: too many errors"]])
 
+    def test_what_looks_like_trouble_and_is_none(self):
+        # false-alarms.pcap: a scanner's SYN from port 25, a 451 4.4.2 the
+        # dialogue survives, split multi-line replies, a reply sent again,
+        # a shutdown 2 s into a pause, a client closing its own idle session.
+        cap = self.capture("false-alarms.pcap")
+        story = ["frame.number", "smtp_timeout.message", "smtp_timeout.why", "smtp_timeout.hint"]
+        expected = [
+            ["70", "421 after MAIL: server ends the session 2.000 s after the last payload",
+             "The server ended the session with a reply of class shutdown; cause unknown: the capture does not tell",
+             "The server was shutting down: nothing to fix on the client, which should retry later"],
+            ["83", "Client silent for 20.000 s after END-OF-MESSAGE (24 bytes), since frame 82", "", ""]]
+        self.assertEqual(self.findings(cap, story), expected)
+        self.assertEqual(self.findings(cap, story, "-o", "tcp.analyze_sequence_numbers:FALSE"), expected)
+        self.assertEqual(self.findings(cap, story, two_pass=True), [expected[0], [
+            "82", "Idle interval starts here: the client stayed silent for 20.000 s, until frame 83", "", ""],
+            expected[1]])
+        self.assertEqual(self.findings(cap, ["smtp_timeout.server_timeout", "smtp_timeout.gave_up"]),
+                         [["", "server"], ["", ""]])
+        report = self.tshark("-q", "-r", cap, "-z", "smtp_timeout,sessions")
+        self.assertIn("Sessions: 5, with findings: 2 (421 shutdown 1, ok 4)", report)
+        self.assertNotIn(":514", report)
+
     def test_capture_starting_mid_session(self):
         # editcap keeps frames 92-1208: the capture starts after the pipelined
         # commands, with the client's ACK; frame numbers move down by 91.

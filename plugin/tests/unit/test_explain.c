@@ -170,7 +170,7 @@ static void test_cause_priority(void)
     ev.retrans = 2;
     /* quick answers are no DNS trouble */
     g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_PACKET_LOSS);
-    ev.dns.slowest_ns = 1 * S;
+    ev.dns.slowest_ns = 5 * S;
     g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_DNS_LOOKUP);
     ev.zero_window_ns = 5 * S;
     g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_ZERO_WINDOW);
@@ -238,39 +238,55 @@ static void test_dns_log(void)
 
     st_dns_log_reset(&log);
     g_assert_cmpuint(a, !=, b);
-    /* answers pair with the host's queries by ID */
-    st_dns_log_add(&log, a, ST_DNS_QUERY, 1, 10 * S);
-    st_dns_log_add(&log, a, ST_DNS_QUERY, 2, 15 * S);
-    st_dns_log_add(&log, b, ST_DNS_QUERY, 1, 15 * S);
-    st_dns_log_add(&log, b, ST_DNS_ANSWER, 1, 15 * S + 1);
-    st_dns_log_add(&log, a, ST_DNS_FAILURE, 2, 16 * S);
-    st_dns_log_add(&log, a, ST_DNS_QUERY, 3, 99 * S);
+    /* answers find the host's queries by ID */
+    st_dns_log_query(&log, a, 1, 10 * S);
+    st_dns_log_query(&log, a, 2, 15 * S);
+    st_dns_log_query(&log, b, 1, 15 * S);
+    st_dns_log_answer(&log, b, 1, 0, 15 * S + 1);
+    st_dns_log_answer(&log, a, 2, 2, 16 * S);  /* SERVFAIL */
+    st_dns_log_query(&log, a, 3, 99 * S);
     c = st_dns_log_count(&log, a, 10 * S, 20 * S);
     g_assert_cmpuint(c.queries, ==, 2);
     g_assert_cmpuint(c.unanswered, ==, 1);
     g_assert_cmpuint(c.failures, ==, 1);
     g_assert_cmpuint(c.answers, ==, 0);
     g_assert_cmpint(c.slowest_ns, ==, 1 * S);
-    g_assert_true(st_dns_stalled(&c));
-    /* a quick answer: no trouble; a slow one, or one after the silence */
-    st_dns_log_add(&log, a, ST_DNS_QUERY, 4, 30 * S);
-    st_dns_log_add(&log, a, ST_DNS_ANSWER, 4, 30 * S + 2 * (S / 1000));
+    g_assert_true(st_dns_stalled(&c)); /* a failure */
+    /* quick answers, NXDOMAIN too: no trouble */
+    st_dns_log_query(&log, a, 4, 30 * S);
+    st_dns_log_answer(&log, a, 4, 3, 30 * S + 2 * (S / 1000));
+    st_dns_log_query(&log, a, 5, 31 * S);
+    st_dns_log_answer(&log, a, 5, 0, 31 * S + 3 * (S / 1000));
     c = st_dns_log_count(&log, a, 29 * S, 40 * S);
-    g_assert_cmpuint(c.answers, ==, 1);
+    g_assert_cmpuint(c.answers, ==, 2);
     g_assert_false(st_dns_stalled(&c));
-    st_dns_log_add(&log, a, ST_DNS_QUERY, 5, 50 * S);
-    st_dns_log_add(&log, a, ST_DNS_ANSWER, 5, 58 * S);
+    /* answered after a retry (5 s), and after the silence */
+    st_dns_log_query(&log, a, 7, 40 * S);
+    st_dns_log_answer(&log, a, 7, 0, 44 * S);
+    g_assert_false(st_dns_stalled(&(st_dns_counts){ 1, 0, 1, 0, 4 * S }));
+    st_dns_log_query(&log, a, 6, 50 * S);
+    st_dns_log_answer(&log, a, 6, 0, 58 * S);
     c = st_dns_log_count(&log, a, 45 * S, 60 * S);
     g_assert_cmpint(c.slowest_ns, ==, 8 * S);
     g_assert_true(st_dns_stalled(&c));
     g_assert_cmpuint(st_dns_log_count(&log, a, 45 * S, 55 * S).unanswered, ==, 1);
-    /* a full ring forgets the oldest events, and only those */
+    /* an answer nobody asked for changes nothing */
+    st_dns_log_answer(&log, a, 77, 2, 59 * S);
+    g_assert_cmpuint(st_dns_log_count(&log, a, 45 * S, 60 * S).failures, ==, 0);
+    /* many lookups in one silence, each answered at once, all paired */
+    for (unsigned i = 0; i < 1000; i++) {
+        st_dns_log_query(&log, b, (uint16_t)(1000 + i), 100 * S + i * (S / 10));
+        st_dns_log_answer(&log, b, (uint16_t)(1000 + i), 0, 100 * S + i * (S / 10) + S / 1000);
+    }
+    c = st_dns_log_count(&log, b, 100 * S, 400 * S);
+    g_assert_cmpuint(c.queries, ==, 1000);
+    g_assert_cmpuint(c.answers, ==, 1000);
+    g_assert_false(st_dns_stalled(&c));
+    /* a full ring forgets the oldest queries, and only those */
     for (unsigned i = 0; i < ST_DNS_LOG_SIZE; i++)
-        st_dns_log_add(&log, b, ST_DNS_QUERY, (uint16_t)i, 200 * S);
-    c = st_dns_log_count(&log, a, 0, 1000 * S);
-    g_assert_cmpuint(c.queries, ==, 0);
-    /* a window holds at most 256 of a host's events */
-    g_assert_cmpuint(st_dns_log_count(&log, b, 0, 1000 * S).queries, ==, 256);
+        st_dns_log_query(&log, b, (uint16_t)i, 500 * S);
+    g_assert_cmpuint(st_dns_log_count(&log, a, 0, 1000 * S).queries, ==, 0);
+    g_assert_cmpuint(st_dns_log_count(&log, b, 0, 1000 * S).queries, ==, ST_DNS_LOG_SIZE);
     g_assert_cmpuint(st_dns_log_count(NULL, b, 0, 1000 * S).queries, ==, 0);
 }
 

@@ -545,6 +545,126 @@ static void test_client_bytes_without_a_command(void)
     g_assert_cmpuint(server(&d, 40 * S, "221 Bye\r\n").silent_side, ==, ST_SIDE_SERVER);
 }
 
+/* What looks like an ending and is none, or less than it seems. */
+static void test_endings_that_are_not_timeouts(void)
+{
+    driver d;
+    st_segment seg = { 0 };
+    st_note n, here, earlier;
+    uint32_t earlier_frame;
+
+    /* A shutdown during a pause of the client's: a 421, no timeout. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 PIPELINING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 OK\r\n");
+    n = server(&d, 2 * S + 5 * MS, "421 mx: Service not available - closing connection\r\n");
+    g_assert_cmpuint(n.findings, ==, ST_FIND_REPLY);
+    g_assert_cmpuint(n.reply_class, ==, ST_CLASS_SHUTDOWN);
+    g_assert_false(n.has & ST_HAS_SERVER_TIMEOUT);
+    g_assert_cmpuint(d.earlier[6].findings, ==, 0);
+
+    /* A 451 4.4.2 to a RCPT is an error the dialogue survives. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 PIPELINING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 OK\r\n");
+    client(&d, 6 * MS, "RCPT TO:<x@y>\r\n");
+    assert_quiet(server(&d, 7 * MS, "451 4.4.2 <x@y>: upstream lookup failed\r\n"));
+    assert_quiet(client(&d, 8 * MS, "RCPT TO:<z@y>\r\n"));
+
+    /* A reply split across segments is one reply; a reply sent again is
+     * read once. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 PIPELINING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\n");
+    seg.frame = ++d.frame;
+    seg.ts_ns = 5 * MS;
+    seg.from = ST_SIDE_SERVER;
+    seg.seq = d.next_seq[1];
+    seg.len = 12;
+    seg.tcp_flags = ST_TCP_ACK;
+    seg.window = 65535;
+    seg.replies = &(st_line){ "250-2.1.0 Ok", 12 };
+    seg.n_replies = 1;
+    seg.open_reply = 250;
+    d.next_seq[1] += 12;
+    st_session_feed(&d.session, &d.config, &seg, &here, &earlier, &earlier_frame);
+    assert_quiet(here);
+    /* the rest of the MAIL reply: the RCPT reply is still owed */
+    n = server(&d, 20 * S, "250 2.1.0 more\r\n");
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_RCPT);
+    seg.frame = ++d.frame;
+    seg.ts_ns = 20 * S + 1 * MS;
+    seg.seq = d.next_seq[1] - 16; /* the last segment, sent again */
+    seg.len = 16;
+    seg.replies = &(st_line){ "421 4.4.2 mx Error: timeout exceeded", 36 };
+    seg.open_reply = 0;
+    st_session_feed(&d.session, &d.config, &seg, &here, &earlier, &earlier_frame);
+    assert_quiet(here);
+    n = server(&d, 50 * S, "250 2.1.5 Ok\r\n");
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_RCPT);
+}
+
+/* A capture that begins inside a silence shows no start of it: no figure
+ * is claimed for it. */
+static void test_capture_beginning_inside_a_silence(void)
+{
+    driver d;
+    st_note n;
+
+    driver_init(&d);
+    assert_quiet(feed(&d, 0, ST_SIDE_CLIENT, "x", 0, false, false)); /* a keep-alive, first */
+    n = server(&d, 30 * S, "421 4.4.2 mx Error: timeout exceeded\r\n");
+    g_assert_cmpuint(n.findings, ==, ST_FIND_REPLY);
+    g_assert_false(n.has & (ST_HAS_IDLE | ST_HAS_SERVER_TIMEOUT));
+    g_assert_true(n.explain & ST_EX_UNTIMED);
+    g_assert_cmpuint(n.timer, ==, 0);
+}
+
+/* A client that closes its own idle session gave up on nothing; one that
+ * stops in the middle of its body did. */
+static void test_client_close_after_its_own_silence(void)
+{
+    driver d;
+    st_note n;
+
+    driver_init(&d);
+    open_transaction(&d, 0);
+    body(&d, 20 * MS, "Subject: x\r\n\r\nhi\r\n.\r\n", true);
+    server(&d, 30 * MS, "250 2.0.0 Ok\r\n");
+    n = bare(&d, 30 * S, ST_SIDE_CLIENT, ST_TCP_FIN);
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_false(n.has & ST_HAS_EXPLANATION);
+
+    driver_init(&d);
+    open_transaction(&d, 0);
+    body(&d, 20 * MS, "Subject: x\r\n", false);
+    n = bare(&d, 180 * S, ST_SIDE_CLIENT, ST_TCP_FIN);
+    g_assert_cmpuint(n.gave_up, ==, ST_GAVE_UP_CLIENT);
+}
+
+/* Resets reaching both ends are told apart at any time stamp, zero too. */
+static void test_resets_from_both_ends_at_time_zero(void)
+{
+    driver d;
+    st_note n;
+
+    driver_init(&d);
+    handshake(&d, -100 * S);
+    server(&d, -100 * S + 1 * MS, "220 mx\r\n");
+    client(&d, -100 * S + 2 * MS, "EHLO c\r\n");
+    server(&d, -100 * S + 3 * MS, "250 mx\r\n");
+    n = bare(&d, 0, ST_SIDE_CLIENT, ST_TCP_RST);
+    g_assert_cmpuint(n.gave_up, ==, ST_GAVE_UP_CLIENT);
+    n = bare(&d, 1 * MS, ST_SIDE_SERVER, ST_TCP_RST);
+    g_assert_cmpuint(n.gave_up, ==, ST_GAVE_UP_MIDDLEBOX);
+    g_assert_true(n.explain & ST_EX_BOTH_RESET);
+}
+
 static void test_garbage_is_quiet(void)
 {
     driver d;
@@ -585,6 +705,10 @@ int main(int argc, char **argv)
     g_test_add_func("/session/auth-bdat", test_auth_continuation_and_bdat);
     g_test_add_func("/session/bdat-chunks", test_bdat_chunks);
     g_test_add_func("/session/client-bytes-without-a-command", test_client_bytes_without_a_command);
+    g_test_add_func("/session/endings-that-are-not-timeouts", test_endings_that_are_not_timeouts);
+    g_test_add_func("/session/capture-beginning-inside-a-silence", test_capture_beginning_inside_a_silence);
+    g_test_add_func("/session/client-close-after-its-own-silence", test_client_close_after_its_own_silence);
+    g_test_add_func("/session/resets-from-both-ends-at-time-zero", test_resets_from_both_ends_at_time_zero);
     g_test_add_func("/session/garbage", test_garbage_is_quiet);
     return g_test_run();
 }

@@ -45,7 +45,7 @@ static void test_qmail_status_in_text(void)
     g_assert_cmpuint(r.code, ==, 451);
     g_assert_cmpstr(r.status, ==, "4.4.2");
     g_assert_cmpstr(text, ==, "timeout (#4.4.2)");
-    g_assert_true(st_reply_ends_session(&r, false));
+    g_assert_true(st_reply_ends_session(&r, true));
 }
 
 static void test_other_4xx(void)
@@ -59,6 +59,10 @@ static void test_other_4xx(void)
     /* "timeout" in a 451 that answers a command is no verdict on the client */
     g_assert_false(st_reply_ends_session(&filter, false));
     g_assert_true(st_reply_ends_session(&filter, true));
+    /* nor is a 4.4.2 that answers one: the dialogue goes on */
+    st_reply lookup = parse("451 4.4.2 <x@example.com>: upstream lookup failed");
+    g_assert_false(st_reply_ends_session(&lookup, false));
+    g_assert_true(st_reply_ends_session(&lookup, true));
 }
 
 static void test_continuation_and_bare_code(void)

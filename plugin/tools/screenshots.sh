@@ -30,8 +30,8 @@ cp "$here/testdata/article.pcap" "$work/"
 # A fixed look: no welcome dialogs, the packet list short, the details long.
 cat > "$work/.config/wireshark/recent_common" <<'RC'
 privs.warn_if_elevated: FALSE
-gui.geometry_main_width: 1200
-gui.geometry_main_height: 800
+gui.geometry_main_width: 1260
+gui.geometry_main_height: 1000
 gui.geometry_main_maximized: FALSE
 RC
 cat > "$work/.config/wireshark/preferences" <<'PR'
@@ -41,10 +41,11 @@ gui.auto_scroll_on_expand: TRUE
 PR
 cat > "$work/.config/wireshark/recent" <<'RE'
 gui.byte_view_show: FALSE
+gui.geometry_main_upper_pane: 110
 RE
 chmod -R a+rwX "$work"
 
-Xvfb "$display" -screen 0 1280x900x24 -nolisten tcp &
+Xvfb "$display" -screen 0 1280x1080x24 -nolisten tcp &
 x_pid=$!
 sleep 1
 run_wireshark() {
@@ -60,11 +61,11 @@ run_wireshark -r "$work/article.pcap" -g 865 -Y smtp_timeout -o gui.packet_detai
 xdotool search --sync --onlyvisible --name "article.pcap" >/dev/null
 sleep 4
 id=$(xdotool search --onlyvisible --name "article.pcap" | head -1)
-xdotool windowsize "$id" 1200 800 windowmove "$id" 0 0
+xdotool windowsize "$id" 1260 1000 windowmove "$id" 0 0
 sleep 1
 # Select the SMTP Timeout Analysis line of the details and open it with
 # all its subtrees (Shift+Right).
-xdotool mousemove --window "$id" 200 529 click 1
+xdotool mousemove --window "$id" 200 384 click 1
 sleep 1
 xdotool key --window "$id" shift+Right
 sleep 2
@@ -75,13 +76,19 @@ kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
 run_wireshark -r "$work/article.pcap" -z expert
 id=$(xdotool search --sync --onlyvisible --name "Expert Information" | head -1)
 sleep 3
-xdotool windowsize "$id" 1100 560
+xdotool windowsize "$id" 1240 640
 sleep 1
-# Open the SMTP-Timeout groups, bottom first so the rows above stay put.
-for y in 194 177 160 143 92 75 41; do
+# One row per expert info, each with its own sentence: untick "Group by
+# summary".
+xdotool mousemove --window "$id" 208 585 click 1
+sleep 2
+# Open SMTP-Timeout's rows (notes, response warnings, sequence warnings),
+# bottom first so that the rows above stay put, and widen the summaries.
+for y in 109 75 58; do
     xdotool mousemove --window "$id" 21 "$y" click 1
-    sleep 0.3
+    sleep 0.5
 done
+xdotool mousemove --window "$id" 540 22 mousedown 1 mousemove --window "$id" 810 22 mouseup 1
 sleep 1
 DISPLAY=$display import -window "$id" "$out/expert-info.png"
 echo "wrote $out/packet-details.png and $out/expert-info.png"

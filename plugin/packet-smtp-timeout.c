@@ -207,7 +207,8 @@ static void log_dns(proto_tree *tree, packet_info *pinfo)
         st_dns_log_answer(&dns_log, st_dns_host_key(pinfo->dst.data, (unsigned)pinfo->dst.len), id, rcode, ts);
 }
 
-static void analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+/* First pass: feed the frame to its session; whether it got a note. */
+static bool analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 {
     conversation_t *conv = find_conversation_pinfo(pinfo, 0);
     tracked_session *s;
@@ -216,12 +217,12 @@ static void analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
     guint32 earlier_frame;
 
     if (conv == NULL)
-        return;
+        return false;
     s = (tracked_session *)conversation_get_proto_data(conv, proto_smtp_timeout);
     if (!st_fields_read(tree, pinfo, &seg))
-        return;
+        return false;
     if (s == NULL && (s = start_session(conv, pinfo, &seg)) == NULL)
-        return;
+        return false;
     seg.from = side_of(s, pinfo);
     seg.client_host = s->client_host;
     if (st_session_restarts(&s->core, &seg))
@@ -232,6 +233,7 @@ static void analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
         store_note(s, pinfo->num, &here);
     if (earlier_frame != 0)
         store_note(s, earlier_frame, &earlier);
+    return here.findings != 0;
 }
 
 static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
@@ -251,8 +253,9 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
         return 0;
     if (st_frame_inside_icmp(pinfo))
         return 0;
-    if (!PINFO_FD_VISITED(pinfo))
-        analyse(tvb, tree, pinfo);
+    /* On the first pass a frame can only have the note it just got. */
+    if (!PINFO_FD_VISITED(pinfo) && !analyse(tvb, tree, pinfo))
+        return 0;
     note = (const st_note *)wmem_map_lookup(notes_by_frame, GUINT_TO_POINTER(pinfo->num));
     if (note != NULL) {
         st_render(tvb, pinfo, tree, note);

@@ -138,7 +138,7 @@ class Live(TsharkCase):
         # The late data knows the whole stall (5 s): the hint's value is 10 s.
         late_hint = self.late_explanation(cap, DECODE)
         self.assertEqual(late_hint[:2], ["server", "client-idle"])
-        self.assertRegex(late_hint[2], r"^Fix the sender first: find what kept it silent \(a milter, a content "
+        self.assertRegex(late_hint[2], r"^Fix the sender first: find what kept it silent after DATA \(a milter, a content "
                                        r"filter, the application\); as a mitigation, raise the server's timeout "
                                        r"above the 5\.\d{3} s stall: postconf -e smtpd_timeout=10s$")
 

@@ -84,33 +84,41 @@ static field_info *last_field(proto_tree *tree, int id)
 
 #define TCP_MIN_HEADER 20
 
-/* The header must be the frame's own: its ports are pinfo's, and its data
- * offset is a real header length.  Anything else (another layout of
- * tcp.len in a future Wireshark) reads as no TCP header at all. */
 /* The payload, for a look at its last line. */
 static tvbuff_t *payload_tvb;
 static gint payload_at;
 
+static uint16_t be16(const guint8 *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const guint8 *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The header must be the frame's own: its ports are pinfo's, and its data
+ * offset is a real header length.  Anything else (another layout of
+ * tcp.len in a future Wireshark) reads as no TCP header at all. */
 static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segment *seg)
 {
     field_info *len = last_field(tree, field_ids[F_TCP_LEN]);
-    tvbuff_t *tvb;
-    gint at;
+    const guint8 *h;
 
-    if (len == NULL || len->ds_tvb == NULL || len->start < 0)
+    if (len == NULL || len->ds_tvb == NULL || len->start < 0 ||
+        tvb_captured_length_remaining(len->ds_tvb, len->start) < TCP_MIN_HEADER)
         return false;
-    tvb = len->ds_tvb;
-    at = len->start;
-    if (tvb_captured_length_remaining(tvb, at) < TCP_MIN_HEADER || tvb_get_ntohs(tvb, at) != pinfo->srcport ||
-        tvb_get_ntohs(tvb, at + 2) != pinfo->destport || (ST_TVB_GET_U8(tvb, at + 12) >> 4) < 5)
+    h = tvb_get_ptr(len->ds_tvb, len->start, TCP_MIN_HEADER);
+    if (be16(h) != pinfo->srcport || be16(h + 2) != pinfo->destport || (h[12] >> 4) < 5)
         return false;
-    seg->seq = tvb_get_ntohl(tvb, at + 4);
-    seg->ack = tvb_get_ntohl(tvb, at + 8);
-    seg->tcp_flags = ST_TVB_GET_U8(tvb, at + 13) & (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK);
-    seg->window = tvb_get_ntohs(tvb, at + 14);
+    seg->seq = be32(h + 4);
+    seg->ack = be32(h + 8);
+    seg->tcp_flags = h[13] & (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK);
+    seg->window = be16(h + 14);
     seg->len = (uint32_t)fvalue_get_uinteger(ST_FINFO_VALUE(len));
-    payload_tvb = tvb;
-    payload_at = at + (ST_TVB_GET_U8(tvb, at + 12) >> 4) * 4;
+    payload_tvb = len->ds_tvb;
+    payload_at = len->start + (h[12] >> 4) * 4;
     return true;
 }
 
@@ -121,23 +129,25 @@ static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segme
  * ends inside a reply ("250-..." as its last line), the code of that line. */
 static uint16_t open_reply_code(uint32_t len)
 {
-    gint end = payload_at + (gint)len, start;
+    gint n, start;
+    const guint8 *tail;
     unsigned code = 0;
 
-    if (len < 6 || len > G_MAXINT32 / 2 || tvb_captured_length_remaining(payload_tvb, payload_at) < (gint)len ||
-        ST_TVB_GET_U8(payload_tvb, end - 1) != '\n')
+    if (len < 6 || len > G_MAXINT32 / 2 || tvb_captured_length_remaining(payload_tvb, payload_at) < (gint)len)
         return 0;
-    for (start = end - 2; start > payload_at && end - start < LAST_LINE_MAX; start--) {
-        if (ST_TVB_GET_U8(payload_tvb, start - 1) == '\n')
-            break;
-    }
-    if (end - start >= LAST_LINE_MAX || end - start < 5 || ST_TVB_GET_U8(payload_tvb, start + 3) != '-')
+    /* The last line, read in place: this runs on every reply segment. */
+    n = MIN((gint)len, LAST_LINE_MAX);
+    tail = tvb_get_ptr(payload_tvb, payload_at + (gint)len - n, n);
+    if (tail[n - 1] != '\n')
         return 0;
+    for (start = n - 2; start > 0 && tail[start - 1] != '\n'; start--)
+        ;
+    if ((start == 0 && n < (gint)len) || n - start < 5 || tail[start + 3] != '-')
+        return 0; /* longer than any reply line, or no continuation */
     for (gint i = start; i < start + 3; i++) {
-        guint8 digit = ST_TVB_GET_U8(payload_tvb, i);
-        if (!g_ascii_isdigit(digit))
+        if (!g_ascii_isdigit(tail[i]))
             return 0;
-        code = code * 10 + (digit - '0');
+        code = code * 10 + (unsigned)(tail[i] - '0');
     }
     return (uint16_t)code;
 }

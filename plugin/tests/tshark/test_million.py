@@ -14,7 +14,8 @@ from stharness import TSHARK, TsharkCase, main, ms
 GENBENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "genbench.py")
 SESSIONS = int(os.environ.get("SMTP_TIMEOUT_MILLION", "1000000"))
 # Bytes a session, with Wireshark's own overheads for it: the record (232
-# bytes, see report.c), its conversation-data node, the allocators' headers.
+# bytes, see report.c), its node in the session map, Wireshark's conversation, the
+# allocators' headers.
 BOUND = 400
 
 

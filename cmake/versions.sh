@@ -40,6 +40,9 @@ mount_into() {
     mount -t proc proc "$1/proc" && mounted="$1/proc $mounted"
     mount -t sysfs sys "$1/sys" && mounted="$1/sys $mounted"
     mount --bind /dev "$1/dev" && mounted="$1/dev $mounted"
+    # A bind of /dev leaves out its devpts mount: the scan's progress test
+    # needs a terminal.
+    mount --bind /dev/pts "$1/dev/pts" && mounted="$1/dev/pts $mounted"
 }
 
 # A chroot for one suite, or a reason on stdout why there is none.

@@ -141,6 +141,7 @@ def main():
         # command line with and without it.
         for label, cap, base_args, plugin_args in (
                 ("2k sessions", smtp, ["-Y", BASELINE_FILTER], ["-Y", "smtp_timeout"]),
+                ("2k sessions", smtp, ["-2", "-Y", BASELINE_FILTER], ["-2", "-Y", "smtp_timeout"]),
                 ("2k sessions", smtp, ["-q", "-Y", BASELINE_FILTER], ["-q", "-z", "smtp_timeout,sessions"]),
                 ("2k without SMTP (port 8080)", nosmtp, ["-Y", BASELINE_FILTER], ["-Y", "smtp_timeout"]),
                 ("2k without SMTP, the same filter both ways", nosmtp, ["-Y", BASELINE_FILTER],

@@ -261,7 +261,7 @@ static void log_dns(proto_tree *tree, packet_info *pinfo)
 /* First pass: feed the frame to its session; whether it got a note. */
 static bool analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 {
-    static tracked_session probe;
+    tracked_session probe; /* only its addresses and ports are set, and read */
     tracked_session *s;
     st_segment seg = { 0 };
     st_note here, earlier;

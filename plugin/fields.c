@@ -84,10 +84,6 @@ static field_info *last_field(proto_tree *tree, int id)
 
 #define TCP_MIN_HEADER 20
 
-/* The payload, for a look at its last line. */
-static tvbuff_t *payload_tvb;
-static gint payload_at;
-
 static uint16_t be16(const guint8 *p)
 {
     return (uint16_t)(p[0] << 8 | p[1]);
@@ -101,7 +97,7 @@ static uint32_t be32(const guint8 *p)
 /* The header must be the frame's own: its ports are pinfo's, and its data
  * offset is a real header length.  Anything else (another layout of
  * tcp.len in a future Wireshark) reads as no TCP header at all. */
-static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segment *seg)
+static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segment *seg, st_payload *payload)
 {
     field_info *len = last_field(tree, field_ids[F_TCP_LEN]);
     const guint8 *h;
@@ -113,12 +109,11 @@ static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segme
     if (be16(h) != pinfo->srcport || be16(h + 2) != pinfo->destport || (h[12] >> 4) < 5)
         return false;
     seg->seq = be32(h + 4);
-    seg->ack = be32(h + 8);
     seg->tcp_flags = h[13] & (ST_TCP_FIN | ST_TCP_SYN | ST_TCP_RST | ST_TCP_ACK);
     seg->window = be16(h + 14);
     seg->len = (uint32_t)fvalue_get_uinteger(ST_FINFO_VALUE(len));
-    payload_tvb = len->ds_tvb;
-    payload_at = len->start + (h[12] >> 4) * 4;
+    payload->tvb = len->ds_tvb;
+    payload->offset = len->start + (h[12] >> 4) * 4;
     return true;
 }
 
@@ -127,29 +122,24 @@ static bool read_tcp_header(proto_tree *tree, const packet_info *pinfo, st_segme
 /* A multi-line reply split across segments: the SMTP dissector shows the
  * next segment's first line as a reply of its own.  When this segment
  * ends inside a reply ("250-..." as its last line), the code of that line. */
-static uint16_t open_reply_code(uint32_t len)
+static uint16_t open_reply_code(const st_payload *payload, uint32_t len)
 {
     gint n, start;
     const guint8 *tail;
     unsigned code = 0;
 
-    if (len < 6 || len > G_MAXINT32 / 2 || tvb_captured_length_remaining(payload_tvb, payload_at) < (gint)len)
+    if (len < 6 || len > G_MAXINT32 / 2 || tvb_captured_length_remaining(payload->tvb, payload->offset) < (gint)len)
         return 0;
     /* The last line, read in place: this runs on every reply segment. */
     n = MIN((gint)len, LAST_LINE_MAX);
-    tail = tvb_get_ptr(payload_tvb, payload_at + (gint)len - n, n);
+    tail = tvb_get_ptr(payload->tvb, payload->offset + (gint)len - n, n);
     if (tail[n - 1] != '\n')
         return 0;
     for (start = n - 2; start > 0 && tail[start - 1] != '\n'; start--)
         ;
     if ((start == 0 && n < (gint)len) || n - start < 5 || tail[start + 3] != '-')
         return 0; /* longer than any reply line, or no continuation */
-    for (gint i = start; i < start + 3; i++) {
-        if (!g_ascii_isdigit(tail[i]))
-            return 0;
-        code = code * 10 + (unsigned)(tail[i] - '0');
-    }
-    return (uint16_t)code;
+    return st_reply_code((const char *)tail + start, 3, &code) ? (uint16_t)code : 0;
 }
 
 bool st_fields_dns_header(proto_tree *tree, uint16_t *id, unsigned *rcode)
@@ -163,8 +153,6 @@ bool st_fields_dns_header(proto_tree *tree, uint16_t *id, unsigned *rcode)
     *rcode = ST_TVB_GET_U8(dns->ds_tvb, dns->start + 3) & 0x0F;
     return true;
 }
-
-#define ST_LINES_ON_STACK 32
 
 static const st_line *read_lines(proto_tree *tree, packet_info *pinfo, int id, st_line *stack, unsigned *count)
 {
@@ -187,35 +175,29 @@ static const st_line *read_lines(proto_tree *tree, packet_info *pinfo, int id, s
     return lines;
 }
 
-int64_t st_frame_time_ns(const packet_info *pinfo)
+int64_t st_frame_time_ns(st_clock *clock, const packet_info *pinfo)
 {
-    /* pcapng can hold times past 2262, which nanoseconds in 64 bits cannot;
-     * a frame without a time stamp takes the last one, so that it makes
-     * no silence of its own. */
-    static int64_t last;
+    /* pcapng can hold times past 2262, which nanoseconds in 64 bits cannot. */
     const int64_t max_s = INT64_MAX / 1000000000 - 1;
     int64_t secs = (int64_t)pinfo->abs_ts.secs;
 
     if (!pinfo->fd->has_ts)
-        return last;
+        return clock->last_ns;
     secs = secs > max_s ? max_s : secs < -max_s ? -max_s : secs;
-    last = secs * 1000000000 + pinfo->abs_ts.nsecs;
-    return last;
+    clock->last_ns = secs * 1000000000 + pinfo->abs_ts.nsecs;
+    return clock->last_ns;
 }
 
-bool st_fields_read(proto_tree *tree, packet_info *pinfo, st_segment *seg)
+bool st_fields_read(proto_tree *tree, packet_info *pinfo, st_line_space *space, st_segment *seg,
+                    st_payload *payload)
 {
-    static st_line reply_stack[ST_LINES_ON_STACK];
-    static st_line command_stack[ST_LINES_ON_STACK];
     GPtrArray *eom;
 
-    seg->frame = pinfo->num;
-    seg->ts_ns = st_frame_time_ns(pinfo);
-    if (!read_tcp_header(tree, pinfo, seg))
+    if (!read_tcp_header(tree, pinfo, seg, payload))
         return false;
-    seg->replies = read_lines(tree, pinfo, field_ids[F_SMTP_RESPONSE], reply_stack, &seg->n_replies);
-    seg->open_reply = seg->n_replies > 0 ? open_reply_code(seg->len) : 0;
-    seg->commands = read_lines(tree, pinfo, field_ids[F_SMTP_COMMAND], command_stack, &seg->n_commands);
+    seg->replies = read_lines(tree, pinfo, field_ids[F_SMTP_RESPONSE], space->replies, &seg->n_replies);
+    seg->open_reply = seg->n_replies > 0 ? open_reply_code(payload, seg->len) : 0;
+    seg->commands = read_lines(tree, pinfo, field_ids[F_SMTP_COMMAND], space->commands, &seg->n_commands);
     eom = field_ids[F_SMTP_EOM] > 0 ? proto_get_finfo_ptr_array(tree, field_ids[F_SMTP_EOM]) : NULL;
     seg->eom = eom != NULL && eom->len > 0;
     return true;

@@ -4,8 +4,9 @@
  */
 #include "render.h"
 
-#include "core/classify.h"
-#include "core/explain.h"
+#include "core/mta.h"
+#include "core/reply_class.h"
+#include "core/sentences.h"
 
 #include <epan/expert.h>
 #include <epan/proto.h>
@@ -27,10 +28,10 @@ static int hf_reply_code = -1;
 static int hf_reply_status = -1;
 static int hf_reply_text = -1;
 static int hf_reply_frame = -1;
-static int hf_late_bytes = -1;
+static int hf_bytes = -1;
 static int hf_rst_from = -1;
 static int hf_silence = -1;
-static int hf_silence_end = -1;
+static int hf_silence_until = -1;
 static int hf_reply_class = -1;
 static int hf_mta = -1;
 static int hf_gave_up = -1;
@@ -44,14 +45,14 @@ static int hf_message = -1;
 static int hf_why = -1;
 
 static expert_field ei_gap = EI_INIT;
-static expert_field ei_reply = EI_INIT;
+static expert_field ei_reply_421 = EI_INIT;
 static expert_field ei_silent_close = EI_INIT;
 static expert_field ei_data_after_close = EI_INIT;
 static expert_field ei_rst_after_close = EI_INIT;
-static expert_field ei_idle_start = EI_INIT;
+static expert_field ei_idle_start_note = EI_INIT;
 static expert_field ei_rst_after_end = EI_INIT;
 static expert_field ei_explanation = EI_INIT;
-static expert_field ei_hint = EI_INIT;
+static expert_field ei_hint_note = EI_INIT;
 
 void st_render_register(int proto)
 {
@@ -84,7 +85,7 @@ void st_render_register(int proto)
           "The reply text after code and status", HFILL } },
         { &hf_reply_frame, { "Reply frame", "smtp_timeout.reply_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
           "The frame of the server's 421 or timeout reply", HFILL } },
-        { &hf_late_bytes, { "Late bytes", "smtp_timeout.bytes", FT_UINT32, BASE_DEC, NULL, 0x0,
+        { &hf_bytes, { "Late bytes", "smtp_timeout.bytes", FT_UINT32, BASE_DEC, NULL, 0x0,
           "Client bytes in this frame, sent after the server closed", HFILL } },
         { &hf_rst_from, { "Reset by", "smtp_timeout.rst_from", FT_STRING, BASE_NONE, NULL, 0x0,
           "The side that sent the RST: client or server", HFILL } },
@@ -115,17 +116,17 @@ void st_render_register(int proto)
         { &hf_why, { "Explanation", "smtp_timeout.why", FT_STRING, BASE_NONE, NULL, 0x0,
           "Who gave up, after how long, the default it matches, the cause and its evidence, in one sentence "
           "(the explanation's expert-info text, for tshark -T fields and packet comments); hidden", HFILL } },
-        { &hf_silence_end, { "Silence until frame", "smtp_timeout.silence_until", FT_FRAMENUM, BASE_NONE, NULL,
+        { &hf_silence_until, { "Silence until frame", "smtp_timeout.silence_until", FT_FRAMENUM, BASE_NONE, NULL,
           0x0, "The frame that ended the silence that begins after this frame", HFILL } },
     };
     static ei_register_info ei[] = {
         { &ei_explanation, { "smtp_timeout.explanation", PI_SEQUENCE, PI_NOTE,
           "Who gave up, and why", EXPFILL } },
-        { &ei_hint, { "smtp_timeout.hint_note", PI_SEQUENCE, PI_NOTE,
+        { &ei_hint_note, { "smtp_timeout.hint_note", PI_SEQUENCE, PI_NOTE,
           "What to change", EXPFILL } },
         { &ei_gap, { "smtp_timeout.gap", PI_SEQUENCE, PI_NOTE,
           "Long silence in the SMTP dialogue", EXPFILL } },
-        { &ei_reply, { "smtp_timeout.reply_421", PI_RESPONSE_CODE, PI_WARN,
+        { &ei_reply_421, { "smtp_timeout.reply_421", PI_RESPONSE_CODE, PI_WARN,
           "Server ends the session (421 or a timeout reply)", EXPFILL } },
         { &ei_silent_close, { "smtp_timeout.silent_close", PI_SEQUENCE, PI_WARN,
           "Server closed the connection without a reply after client silence", EXPFILL } },
@@ -133,7 +134,7 @@ void st_render_register(int proto)
           "Client sent data after the server closed", EXPFILL } },
         { &ei_rst_after_close, { "smtp_timeout.rst_after_close", PI_SEQUENCE, PI_WARN,
           "Connection reset after the close", EXPFILL } },
-        { &ei_idle_start, { "smtp_timeout.idle_start_note", PI_SEQUENCE, PI_NOTE,
+        { &ei_idle_start_note, { "smtp_timeout.idle_start_note", PI_SEQUENCE, PI_NOTE,
           "An idle interval begins after this frame", EXPFILL } },
         { &ei_rst_after_end, { "smtp_timeout.rst_after_end", PI_SEQUENCE, PI_CHAT,
           "Connection reset after a normal end (QUIT and 221, or both FINs)", EXPFILL } },
@@ -195,7 +196,7 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
     if (n->has & ST_HAS_EXCEEDED_BY)
         add_time(tree, hf_exceeded_by, tvb, n->exceeded_by_ns);
     if (n->findings & ST_FIND_DATA_AFTER_CLOSE)
-        proto_item_set_generated(proto_tree_add_uint(tree, hf_late_bytes, tvb, 0, 0, n->late_bytes));
+        proto_item_set_generated(proto_tree_add_uint(tree, hf_bytes, tvb, 0, 0, n->late_bytes));
     if (n->findings & (ST_FIND_RST_AFTER_CLOSE | ST_FIND_RST_AFTER_END))
         add_string(tree, hf_rst_from, tvb, st_side_name((st_side)n->rst_from));
     if (n->has & ST_HAS_SINCE_CLOSE)
@@ -206,7 +207,7 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
         add_frame(tree, hf_reply_frame, tvb, n->reply_frame);
     if (n->findings & ST_FIND_IDLE_START) {
         add_time(tree, hf_silence, tvb, n->silence_ns);
-        add_frame(tree, hf_silence_end, tvb, n->silence_end_frame);
+        add_frame(tree, hf_silence_until, tvb, n->silence_end_frame);
     }
 }
 
@@ -231,7 +232,7 @@ static void add_explanation(proto_tree *tree, proto_item *item, tvbuff_t *tvb, p
     st_note_hint(n, text, sizeof(text));
     if (text[0] != '\0') {
         add_string(tree, hf_hint, tvb, text);
-        expert_add_info_format(pinfo, item, &ei_hint, "%s", text);
+        expert_add_info_format(pinfo, item, &ei_hint_note, "%s", text);
     }
 }
 
@@ -239,12 +240,12 @@ static expert_field *expert_for(st_finding finding)
 {
     switch (finding) {
     case ST_FIND_GAP:              return &ei_gap;
-    case ST_FIND_REPLY:            return &ei_reply;
+    case ST_FIND_REPLY:            return &ei_reply_421;
     case ST_FIND_SILENT_CLOSE:     return &ei_silent_close;
     case ST_FIND_DATA_AFTER_CLOSE: return &ei_data_after_close;
     case ST_FIND_RST_AFTER_CLOSE:  return &ei_rst_after_close;
     case ST_FIND_RST_AFTER_END:    return &ei_rst_after_end;
-    default:                       return &ei_idle_start;
+    default:                       return &ei_idle_start_note;
     }
 }
 

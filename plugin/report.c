@@ -10,6 +10,7 @@
 #include "report.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <epan/address_types.h>
@@ -17,11 +18,9 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 
-#include "core/explain.h"
+#include "core/mta.h"
+#include "core/sentences.h"
 #include "ws_compat.h"
-
-/* The per-session budget of the whole file (README, Performance). */
-G_STATIC_ASSERT(sizeof(st_tracked) <= 256);
 
 static GPtrArray *sessions;
 static st_note_lookup lookup_note;
@@ -98,7 +97,8 @@ static char *seconds(int64_t ns)
 }
 
 /* The session's values, each from the latest note that has it. */
-static void fill_from_notes(const st_tracked *t, row *r)
+/* The session's values, each from the latest note that has it. */
+static void fill_from_notes(const st_tracked *t, uint32_t explained_frame, row *r)
 {
     uint32_t frames[ST_REPORT_FRAMES + 1];
     unsigned n = 0;
@@ -108,8 +108,8 @@ static void fill_from_notes(const st_tracked *t, row *r)
     memset(&merged, 0, sizeof(merged));
     for (unsigned i = 0; i < t->n_frames; i++)
         frames[n++] = t->finding_frames[i];
-    if (t->core.explained_frame != 0)
-        frames[n++] = t->core.explained_frame;
+    if (explained_frame != 0)
+        frames[n++] = explained_frame;
     for (unsigned i = 0; i < n; i++) {
         const st_note *note = lookup_note(frames[i]);
         st_note copy;
@@ -148,15 +148,17 @@ static row *make_row(const st_tracked *t)
     row *r = g_new0(row, 1);
     char ending[64];
     GString *frames = g_string_new(NULL);
+    st_summary summary;
 
+    st_session_summary(&t->core, &summary);
     r->findings = t->n_findings > 0;
-    r->cell[C_SESSION] = g_strdup_printf("%u", t->core.first_frame);
+    r->cell[C_SESSION] = g_strdup_printf("%u", summary.first_frame);
     r->cell[C_CLIENT] = endpoint(&t->client_addr, t->client_port);
     r->cell[C_SERVER] = endpoint(&t->server_addr, t->server_port);
-    r->cell[C_MTA] = g_strdup(st_mta_name((st_mta)t->core.mta));
-    st_session_ending(&t->core, ending, sizeof(ending));
+    r->cell[C_MTA] = g_strdup(st_mta_name((st_mta)summary.mta));
+    st_ending_text(&summary, ending, sizeof(ending));
     r->cell[C_ENDING] = g_strdup(ending);
-    fill_from_notes(t, r);
+    fill_from_notes(t, summary.explained_frame, r);
     r->cell[C_FINDINGS] = g_strdup_printf("%u", t->n_findings);
     for (unsigned i = 0; i < t->n_frames; i++)
         g_string_append_printf(frames, i == 0 ? "%u" : " %u", t->finding_frames[i]);
@@ -175,15 +177,39 @@ static void free_row(row *r)
     g_free(r);
 }
 
-/* Sessions with findings first, then by first frame. */
+/* Sessions with findings first, then by first frame: the keys are read
+ * once, not on every comparison. */
+typedef struct {
+    uint32_t          first_frame;
+    bool              findings;
+    const st_tracked *session;
+} sort_key;
+
 static gint by_findings_then_frame(gconstpointer a, gconstpointer b)
 {
-    const st_tracked *x = *(const st_tracked *const *)a, *y = *(const st_tracked *const *)b;
-    bool fx = x->n_findings > 0, fy = y->n_findings > 0;
+    const sort_key *x = (const sort_key *)a, *y = (const sort_key *)b;
 
-    if (fx != fy)
-        return fx ? -1 : 1;
-    return x->core.first_frame < y->core.first_frame ? -1 : x->core.first_frame > y->core.first_frame;
+    if (x->findings != y->findings)
+        return x->findings ? -1 : 1;
+    return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
+}
+
+static sort_key *sorted_sessions(guint *count)
+{
+    guint n = sessions != NULL ? sessions->len : 0;
+    sort_key *keys = g_new(sort_key, n > 0 ? n : 1);
+
+    for (guint i = 0; i < n; i++) {
+        const st_tracked *t = (const st_tracked *)sessions->pdata[i];
+        st_summary summary;
+        st_session_summary(&t->core, &summary);
+        keys[i].first_frame = summary.first_frame;
+        keys[i].findings = t->n_findings > 0;
+        keys[i].session = t;
+    }
+    qsort(keys, n, sizeof(*keys), by_findings_then_frame);
+    *count = n;
+    return keys;
 }
 
 static void print_csv_cell(const char *text, bool last)
@@ -271,7 +297,7 @@ static void print_total(const text_totals *t, guint sessions_total)
 
 /* Rows are made one at a time and freed at once, twice for the text report
  * (widths, then lines): a million sessions cost no million rows at once. */
-static void print_text(const GPtrArray *sorted)
+static void print_text(const sort_key *sorted, guint count)
 {
     text_totals t;
 
@@ -280,8 +306,8 @@ static void print_text(const GPtrArray *sorted)
     t.with_findings = 0;
     t.by_ending = g_hash_table_new(g_str_hash, g_str_equal);
     t.order = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < sorted->len; i++) {
-        row *r = make_row((const st_tracked *)sorted->pdata[i]);
+    for (guint i = 0; i < count; i++) {
+        row *r = make_row(sorted[i].session);
         total_row(&t, r);
         free_row(r);
     }
@@ -289,13 +315,13 @@ static void print_text(const GPtrArray *sorted)
     printf("SMTP sessions (smtp-timeout): with findings first\n");
     printf("------------------------------------------------------------------\n");
     print_text_row(text_names, t.width);
-    for (guint i = 0; i < sorted->len; i++) {
-        row *r = make_row((const st_tracked *)sorted->pdata[i]);
+    for (guint i = 0; i < count; i++) {
+        row *r = make_row(sorted[i].session);
         print_text_row((const char *const *)r->cell, t.width);
         free_row(r);
     }
     printf("------------------------------------------------------------------\n");
-    print_total(&t, sorted->len);
+    print_total(&t, count);
     printf("==================================================================\n");
     g_hash_table_destroy(t.by_ending);
     g_ptr_array_free(t.order, TRUE);
@@ -308,22 +334,20 @@ typedef struct {
 static void draw(void *data)
 {
     const report_ctx *ctx = (const report_ctx *)data;
-    GPtrArray *sorted = g_ptr_array_sized_new(sessions != NULL ? sessions->len : 0);
+    guint count;
+    sort_key *sorted = sorted_sessions(&count);
 
-    for (guint i = 0; sessions != NULL && i < sessions->len; i++)
-        g_ptr_array_add(sorted, sessions->pdata[i]);
-    g_ptr_array_sort(sorted, by_findings_then_frame);
     if (ctx->csv) {
         print_csv_row(csv_names);
-        for (guint i = 0; i < sorted->len; i++) {
-            row *r = make_row((const st_tracked *)sorted->pdata[i]);
+        for (guint i = 0; i < count; i++) {
+            row *r = make_row(sorted[i].session);
             print_csv_row((const char *const *)r->cell);
             free_row(r);
         }
     } else {
-        print_text(sorted);
+        print_text(sorted, count);
     }
-    g_ptr_array_free(sorted, TRUE);
+    g_free(sorted);
 }
 
 static tap_packet_status no_packet(void *data _U_, packet_info *pinfo _U_, epan_dissect_t *edt _U_,

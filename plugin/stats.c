@@ -10,7 +10,8 @@
 
 #include <epan/stats_tree.h>
 
-#include "core/explain.h"
+#include "core/mta.h"
+#include "core/reply_class.h"
 #include "core/note.h"
 
 static const char *const node_names[] = {

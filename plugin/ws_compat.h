@@ -21,15 +21,6 @@
 #define ST_FINFO_VALUE(fi) (&(fi)->value)
 #endif
 
-/* Boolean preferences take a bool * from 4.4 on, a gboolean * before. */
-#if ST_WS_AT_LEAST(4, 4)
-#include <stdbool.h>
-typedef bool st_pref_bool;
-#else
-#include <glib.h>
-typedef gboolean st_pref_bool;
-#endif
-
 /* 4.4 added plugin_describe() and the header that names plugin types. */
 #if ST_WS_AT_LEAST(4, 4)
 #include <wsutil/plugins.h>

@@ -6,18 +6,15 @@
 
 #include <string.h>
 
+#include "hash.h"
+
 #define PROBES 16                                   /* slots tried in the pending table */
 #define PENDING_FOR_NS (INT64_C(60) * 1000000000)   /* resolvers give up long before */
 
 uint32_t st_dns_host_key(const void *address, unsigned len)
 {
-    const uint8_t *p = (const uint8_t *)address;
-    uint32_t h = 2166136261u; /* FNV-1a: short keys, few collisions */
+    uint32_t h = st_hash_bytes(ST_HASH_SEED, address, len);
 
-    for (unsigned i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 16777619u;
-    }
     return h != 0 ? h : 1; /* 0 means "no host" */
 }
 

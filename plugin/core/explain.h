@@ -1,9 +1,9 @@
-/* explain.h: who gave up, why, and which setting to change
+/* explain.h: who gave up, why, and what to change, as facts
  *
  * The session decides when a finding ends a session and gathers what the
- * capture showed during the silence; this file turns that into the words an
- * administrator acts on, from the facts in the project's reference notes
- * (each MTA's defaults, RFC 5321's minimums, capture signatures of causes).
+ * capture showed during the silence; this file decides the cause, the
+ * known default the wait matches and the advice (which side to fix first,
+ * which setting to raise, to which value).  sentences.c says them.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -11,11 +11,10 @@
 #define SMTP_TIMEOUT_EXPLAIN_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
-#include "classify.h"
 #include "dns_log.h"
+#include "mta.h"
 #include "note.h"
 
 /* What the capture showed during the silence that ended here. */
@@ -28,28 +27,51 @@ typedef struct {
     bool          tls;             /* the silence followed STARTTLS */
 } st_evidence;
 
-const char *st_gave_up_name(st_gave_up gave_up);
-const char *st_cause_name(st_cause cause);
-
 /* Fill in the note's explanation.  n->silent_side, after, idle and server
  * timeout must be set; timed_ns is the interval the timer that ran out
- * measured (the server's timeout, or the idle interval). */
+ * measured (the server's timeout, or the idle interval), < 0 when the
+ * capture does not show it. */
 void st_explain(st_note *n, st_gave_up gave_up, st_mta mta, int64_t timed_ns, const st_evidence *ev);
 
-/* "Postfix smtpd_timeout default (300 s)", or "" when no known default
- * matches the interval. */
-const char *st_note_timer(const st_note *n);
+/* The side to fix first. */
+typedef enum {
+    ST_FIX_NONE = 0,
+    ST_FIX_SERVER_STRESS,      /* Postfix in stress mode: its process limit */
+    ST_FIX_MIDDLEBOX,          /* a load balancer's or firewall's idle timeout */
+    ST_FIX_SENDER_DNS,         /* the sender was waiting for DNS */
+    ST_FIX_SENDER_POOL,        /* the sender left a pooled connection idle */
+    ST_FIX_SENDER,             /* what kept the sender silent */
+    ST_FIX_SENDER_UNTIMED,     /* a timeout reply; the capture shows too little of the wait */
+    ST_FIX_PATH_MTU,
+    ST_FIX_SERVER_READING,     /* the server closed its window */
+    ST_FIX_PATH_LOSS,
+    ST_FIX_TLS,
+    ST_FIX_INSPECTION,
+    ST_FIX_SERVER_SLOW,
+    ST_FIX_BY_CLASS,           /* what the reply's class calls for */
+} st_fix;
 
-/* The expert-info sentence: who gave up, after what, the cause and its
- * evidence. */
-void st_note_explanation(const st_note *n, char *buf, size_t size);
+/* What to raise on the server meanwhile. */
+typedef enum {
+    ST_RAISE_NOTHING = 0,
+    ST_RAISE_FIXED,            /* the server's timeout cannot be changed */
+    ST_RAISE_TO_VALUE,         /* above the client's known stall: value_s */
+    ST_RAISE_ABOVE_STALL,      /* above the stall, which the capture does not time */
+    ST_RAISE_FROM_TIMED,       /* from the timeout seen here, above the stall */
+} st_raise;
 
-/* One sentence: the side to fix first and the setting, with a value when
- * the capture shows how long the client needed. */
-void st_note_hint(const st_note *n, char *buf, size_t size);
+typedef struct {
+    st_fix   fix;
+    st_raise raise;
+    unsigned value_s;          /* ST_RAISE_TO_VALUE */
+    bool     in_body;          /* the wait was for message data: some servers name another setting */
+} st_advice;
+
+void st_advise(const st_note *n, st_advice *out);
 
 /* The value to suggest for a timeout that must outlast a stall: a margin of
- * a quarter, rounded up to 10 s, a minute or 5 minutes. */
+ * a quarter, rounded up to 10 s, a minute or 5 minutes; 0 for a stall of
+ * over a day, which no timeout should wait for. */
 unsigned st_suggest_timeout_s(int64_t stall_ns);
 
 #endif

@@ -1,4 +1,7 @@
-/* note.h: what smtp-timeout has to say about one frame
+/* note.h: what smtp-timeout found on one frame, as facts
+ *
+ * A note holds findings and figures, never words: sentences.c turns it
+ * into the texts of expert infos, reports and packet comments.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -12,6 +15,7 @@
 
 typedef enum { ST_SIDE_NONE = 0, ST_SIDE_CLIENT, ST_SIDE_SERVER } st_side;
 
+/* "client", "server" or "". */
 const char *st_side_name(st_side side);
 
 /* The findings, one bit each: a frame may carry several (a 421 that also
@@ -28,6 +32,10 @@ typedef enum {
 } st_finding;
 
 #define ST_FINDING_COUNT 7
+
+/* A short name for the finding, the value of smtp_timeout.finding: "gap",
+ * "silent close"... */
+const char *st_finding_name(st_finding finding);
 
 /* Which of the optional values below are set. */
 typedef enum {
@@ -54,6 +62,8 @@ typedef enum {
     ST_GAVE_UP_COUNT
 } st_gave_up;
 
+const char *st_gave_up_name(st_gave_up gave_up);
+
 /* Why, as far as the capture shows. */
 typedef enum {
     ST_CAUSE_NONE = 0,
@@ -68,6 +78,9 @@ typedef enum {
     ST_CAUSE_UNKNOWN,
     ST_CAUSE_COUNT
 } st_cause;
+
+/* The value of smtp_timeout.cause: "dns-lookup", "client-idle"... */
+const char *st_cause_name(st_cause cause);
 
 /* Details of an explanation (bits of st_note.explain). */
 enum {
@@ -106,7 +119,7 @@ typedef struct {
     /* ST_HAS_EXPLANATION */
     uint8_t  gave_up;            /* st_gave_up */
     uint8_t  cause;              /* st_cause */
-    uint8_t  timer;              /* a known default that matches, or 0 */
+    uint8_t  timer;              /* a known default that matches (mta.h), or 0 */
     uint8_t  explain;            /* ST_EX_* */
     uint16_t ev_count;           /* DNS queries or retransmissions, by cause */
     uint16_t ev_answered;        /* DNS answers */
@@ -116,16 +129,8 @@ typedef struct {
     int64_t  timed_ns;           /* the interval the timer that ran out measured */
 } st_note;
 
-/* A short name for the finding: "gap", "silent close"... */
-const char *st_finding_name(st_finding finding);
-
-/* Fold a later note for the same frame into an earlier one. */
+/* Fold a later note for the same frame into an earlier one: what the
+ * earlier one has stays. */
 void st_note_merge(st_note *into, const st_note *from);
-
-/* "59.954 s": durations are shown to the millisecond everywhere. */
-void st_format_duration(int64_t ns, char *buf, size_t size);
-
-/* The expert-info sentence for one finding of the note. */
-void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size);
 
 #endif

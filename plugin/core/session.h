@@ -1,9 +1,16 @@
 /* session.h: one SMTP session followed frame by frame, findings out
  *
- * The core knows SMTP and TCP timing but nothing of libwireshark: the glue
- * turns each frame of a TCP stream into an st_segment, and stores the notes
- * that come back.  Nothing here allocates; a session is a fixed-size struct
- * that the caller owns.
+ * The core knows SMTP and TCP timing but nothing of libwireshark: a front
+ * end turns each frame of a TCP stream into an st_segment and keeps the
+ * notes that come back.  Nothing here allocates; a session is a
+ * fixed-size struct that the caller owns.
+ *
+ * The machine is kept as Wireshark's TCP analysis keeps its own: a record
+ * per direction (sequence, last payload, FIN, RST), one phase for the SMTP
+ * dialogue (who owes the next word), the silence running since the last
+ * payload with its evidence, and the facts of the close.  session.c
+ * dispatches a frame to named steps, dialogue.c reads replies and
+ * commands, closing.c judges FINs, resets and late data.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -14,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "classify.h"
 #include "dns_log.h"
 #include "note.h"
 
@@ -28,13 +34,12 @@ typedef struct {
     size_t      len;
 } st_line;
 
-/* One frame of the stream, as the glue read it. */
+/* One frame of the stream, as the front end read it. */
 typedef struct {
     uint32_t       frame;
     int64_t        ts_ns;        /* absolute time */
     st_side        from;
     uint32_t       seq;          /* TCP sequence number, relative or not */
-    uint32_t       ack;          /* TCP acknowledgement number, as seq */
     uint32_t       len;          /* TCP payload length */
     uint16_t       window;       /* TCP window field, unscaled */
     uint8_t        tcp_flags;    /* ST_TCP_* */
@@ -55,69 +60,131 @@ typedef struct {
     const st_dns_log *dns;       /* the capture's DNS traffic so far, or NULL */
 } st_config;
 
+/* Where the SMTP dialogue stands: who owes the next word. */
+typedef enum {
+    ST_PHASE_UNSYNCED = 0,       /* the capture does not show who must speak */
+    ST_PHASE_GREETING_OWED,      /* connected: the server owes its 220 */
+    ST_PHASE_COMMAND_OWED,       /* the client owes its next command */
+    ST_PHASE_REPLY_OWED,         /* the server owes replies to the pending commands */
+    ST_PHASE_IN_BODY,            /* after 354: the client owes message lines up to "." */
+    ST_PHASE_IN_BDAT,            /* the client owes the rest of announced BDAT chunks */
+    ST_PHASE_TLS_HANDSHAKE,      /* after STARTTLS's 220: the client owes its ClientHello */
+    ST_PHASE_ENCRYPTED,          /* TLS records: the dialogue cannot be followed */
+    ST_PHASE_CLOSING,            /* QUIT answered by 221: silences are expected */
+    ST_PHASE_CLOSED,             /* both FINs, or a reset: nothing more is owed */
+    ST_PHASE_COUNT
+} st_phase;
+
 /* How a session ended, for reports. */
 typedef enum {
-    ST_END_NONE = 0,             /* still open, or closed normally */
+    ST_END_OPEN = 0,             /* the capture ends first */
+    ST_END_OK,                   /* QUIT and 221, or FINs */
     ST_END_REPLY,                /* the server's 421 or timeout reply */
     ST_END_SILENT_CLOSE,
     ST_END_CLIENT_GAVE_UP,
     ST_END_MIDDLEBOX,
     ST_END_RESET,
+    ST_END_COUNT
 } st_ending;
 
 #define ST_PENDING_MAX 16
 
+/* The commands awaiting a reply (pipelining), oldest first.  A client that
+ * pipelines more than the ring holds loses the oldest: they are answered
+ * first and only counted. */
 typedef struct {
-    uint32_t next_seq[2];        /* per direction (index st_side - 1) */
-    uint32_t last_payload_frame;
-    int64_t  last_payload_ts;
-    uint64_t data_bytes;
-    uint64_t bdat_left;          /* chunk bytes the server still waits for */
-    /* The interval that ran out at the server's timeout or silent close. */
-    int64_t  timeout_start_ts;
-    int64_t  server_timeout_ns;
-    uint32_t timeout_start_frame;
-    /* The close: the first FIN (or the 421 before it), and who closed. */
-    uint32_t close_frame;
-    int64_t  close_ts;
-    uint32_t reply_frame;        /* the 421 or other ending reply */
-    int64_t  reply_ts;
-    uint16_t reply_code;
-    uint16_t pending_lost;       /* commands beyond the ring, answered first */
-    uint16_t open_reply;         /* a multi-line reply goes on in the next segment */
-    uint8_t  pending[ST_PENDING_MAX];
-    uint8_t  pending_head;
-    uint8_t  pending_count;
-    uint8_t  after;              /* st_after */
-    uint8_t  mta;                /* st_mta, from the greeting, EHLO reply or 421 */
-    uint8_t  closed_by;          /* st_side of the first FIN, or NONE */
-    uint8_t  fin_seen;           /* bit per side */
-    uint8_t  flags;              /* ST_S_* */
-    uint8_t  flags2;             /* ST_S2_* */
-    /* Evidence gathered during the current silence. */
-    uint16_t iv_retrans;
-    uint16_t iv_retrans_full;
+    uint8_t  verbs[ST_PENDING_MAX];  /* st_after */
+    uint8_t  head;
+    uint8_t  count;
+    uint16_t lost;
+} st_pending;
+
+/* One direction of the TCP connection, as packet-tcp.c keeps fwd and rev.
+ * The last payload of either side starts the silence (st_silence). */
+typedef struct {
+    uint32_t next_seq;           /* the sequence number after its newest byte */
+    bool     seq_known;
+    bool     fin;
+    bool     rst;
+} st_direction;
+
+/* The silence since the last payload of either side, and what the capture
+ * showed during it. */
+typedef struct {
+    int64_t  since_ts;           /* the last payload (or the connection's opening) */
+    int64_t  window_closed_ts;   /* when the server's window closed */
+    int64_t  window_closed_ns;   /* how long it was closed before, in this silence */
+    uint32_t since_frame;
+    uint16_t retrans;
+    uint16_t retrans_full;
     uint16_t max_client_seg;
-    int64_t  zero_window_ts;     /* when the server's window closed, if it is */
-    int64_t  zero_window_ns;     /* how long it was closed before */
-    int64_t  rst_ts;             /* the first reset, and from whom */
-    uint8_t  rst_from;
-    /* For reports. */
-    uint8_t  ending;             /* st_ending */
+    bool     start_known;        /* read in step: intervals from it are real */
+    bool     window_closed;      /* the server advertises a zero window now */
+} st_silence;
+
+/* The close: the first FIN (or the ending reply before it), the first
+ * reset, and which findings of the close were already made. */
+typedef struct {
+    int64_t  close_ts;
+    int64_t  reply_ts;
+    int64_t  rst_ts;
+    uint32_t close_frame;
+    uint32_t reply_frame;        /* the 421 or other ending reply */
+    uint16_t reply_code;
+    uint8_t  closed_by;          /* st_side of the first FIN, or NONE */
+    uint8_t  rst_from;           /* st_side of the first reset */
     uint8_t  reply_class;        /* st_reply_class of the ending reply */
-    uint32_t first_frame;
-    uint32_t explained_frame;    /* the last frame with an explanation */
+    bool     spoke_after_reply;  /* the server answered again after its ending reply */
+    bool     late_noted;
+    bool     rst_noted;
+} st_close;
+
+typedef struct {
+    st_direction dir[2];         /* client, server (index st_side - 1) */
+    st_silence   silence;
+    /* The interval that ran out at the server's timeout or silent close. */
+    int64_t      timeout_start_ts;
+    int64_t      timeout_ns;     /* -1: no server timeout seen */
+    uint32_t     timeout_start_frame;
+    uint32_t     first_frame;
+    st_close     close;
+    uint64_t     data_bytes;
+    uint64_t     bdat_left;      /* chunk bytes the server still waits for */
+    uint32_t     explained_frame;/* the last frame with an explanation */
+    st_pending   pending;
+    uint16_t     open_reply;     /* a multi-line reply goes on in the next segment */
+    uint8_t      phase;          /* st_phase */
+    uint8_t      after;          /* st_after: the command last answered */
+    uint8_t      mta;            /* st_mta, from the greeting, EHLO reply or 421 */
+    uint8_t      ending;         /* st_ending, once a finding ended the session */
+    bool         synced;         /* the phase is known: a side can be blamed for a silence */
+    bool         goodbye;        /* QUIT was answered by 221 */
+    bool         auth_reply_owed;/* after 334: the client's next line answers it */
+    bool         inspected;      /* a firewall rewrites the dialogue */
+    bool         tls;            /* STARTTLS was accepted: TLS records follow */
 } st_session;
 
 void st_session_init(st_session *session);
+
+/* The phase as a report or a test sees it: UNSYNCED when the side that
+ * owes the next word is not known. */
+st_phase st_session_phase(const st_session *session);
 
 /* Whether this segment opens a new connection on the session's ports, so
  * that the session's state starts again (callers keep the old one first). */
 bool st_session_restarts(const st_session *session, const st_segment *segment);
 
-/* How the session ended, for reports: "ok", "421 timeout", "silent close",
- * "client gave up", "middlebox reset", "reset" or "open". */
-void st_session_ending(const st_session *session, char *buf, size_t size);
+/* What a report needs of a session, without reading its insides. */
+typedef struct {
+    uint32_t  first_frame;
+    uint32_t  explained_frame;   /* the last frame with an explanation, or 0 */
+    uint8_t   mta;               /* st_mta */
+    st_ending ending;
+    uint16_t  reply_code;        /* ST_END_REPLY */
+    uint8_t   reply_class;       /* ST_END_REPLY */
+} st_summary;
+
+void st_session_summary(const st_session *session, st_summary *out);
 
 /* Feed one frame.  `here` receives what to show on this frame; `earlier`
  * (frame number in *earlier_frame, 0 if none) what to show on the frame

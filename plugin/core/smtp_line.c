@@ -144,17 +144,24 @@ static void find_trailing_status(st_reply *out)
         copy_status(out, open + 2, inner);
 }
 
+bool st_reply_code(const char *line, size_t len, unsigned *code)
+{
+    if (len < 3 || !g_ascii_isdigit(line[0]) || !g_ascii_isdigit(line[1]) || !g_ascii_isdigit(line[2]))
+        return false;
+    *code = (unsigned)((line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0'));
+    return true;
+}
+
 bool st_reply_parse(const char *line, size_t len, st_reply *out)
 {
     size_t pos = 3, status;
 
     memset(out, 0, sizeof(*out));
     len = trim_line_end(line, len);
-    if (len < 3 || !g_ascii_isdigit(line[0]) || !g_ascii_isdigit(line[1]) || !g_ascii_isdigit(line[2]))
+    if (!st_reply_code(line, len, &out->code) || (len > 3 && line[3] != ' ' && line[3] != '-')) {
+        out->code = 0;
         return false;
-    if (len > 3 && line[3] != ' ' && line[3] != '-')
-        return false;
-    out->code = (unsigned)((line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0'));
+    }
     if (pos < len)
         pos++;
     status = status_length(line + pos, len - pos);
@@ -169,28 +176,4 @@ bool st_reply_parse(const char *line, size_t len, st_reply *out)
     if (status == 0)
         find_trailing_status(out);
     return true;
-}
-
-static bool text_mentions_timeout(const st_reply *reply)
-{
-    static const char needle[] = "timeout";
-    const size_t n = sizeof(needle) - 1;
-
-    for (size_t i = 0; i + n <= reply->text_len; i++) {
-        if (g_ascii_strncasecmp(reply->text + i, needle, n) == 0)
-            return true;
-    }
-    return false;
-}
-
-bool st_reply_ends_session(const st_reply *reply, bool unsolicited)
-{
-    if (reply->code == 421)
-        return true;
-    /* Other 4xx replies to a command are errors the dialogue survives
-     * ("451 4.4.2 upstream lookup failed" to a RCPT); unasked for, a 4.4.2
-     * or a timeout is the server's last word (Gmail, SES, qmail). */
-    if (reply->code / 100 != 4 || !unsolicited)
-        return false;
-    return strcmp(reply->status, "4.4.2") == 0 || text_mentions_timeout(reply);
 }

@@ -58,9 +58,8 @@ typedef struct {
  * Accepts "421-..." continuation syntax and a status in qmail's "(#4.4.2)". */
 bool st_reply_parse(const char *line, size_t len, st_reply *out);
 
-/* A reply by which a server ends the session or says its wait ran out: any
- * 421; a 4xx with status 4.4.2 (Gmail, SES, qmail); a 4xx that mentions a
- * timeout when it answers no command (an unsolicited reply). */
-bool st_reply_ends_session(const st_reply *reply, bool unsolicited);
+/* The code of a reply line ("250-..." or "421 ..."): false when the line
+ * does not begin with three digits.  The one parser of reply codes. */
+bool st_reply_code(const char *line, size_t len, unsigned *code);
 
 #endif

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/explain.h"
+#include "core/sentences.h"
 #include "core/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,6 +46,7 @@ static void exercise(const st_note *note)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     st_session session;
+    st_summary summary;
     st_config config;
     static st_dns_log dns;
     st_line lines[8];
@@ -111,7 +113,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             seg.n_commands = n;
         }
         st_session_feed(&session, &config, &seg, &here, &earlier, &earlier_frame);
-        st_session_ending(&session, text[0], sizeof(text[0]));
+        st_session_summary(&session, &summary);
+        st_ending_text(&summary, text[0], sizeof(text[0]));
+        (void)st_session_phase(&session);
         exercise(&here);
         if (earlier_frame != 0)
             exercise(&earlier);

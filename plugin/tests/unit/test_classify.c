@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
- * Reply classes and server recognition, on the servers' own texts
- * (../shared/reference/smtp-timeouts.md, sections 2.1 to 2.9). */
+ * Reply classes and server recognition, on the servers' own texts (their
+ * sources and manuals, as core/mta.c lists them). */
 #include <glib.h>
 #include <string.h>
 
-#include "core/classify.h"
+#include "core/mta.h"
+#include "core/reply_class.h"
 
 static const struct {
     const char *line;

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "core/explain.h"
+#include "core/reply_class.h"
+#include "core/sentences.h"
 
 #define S INT64_C(1000000000)
 

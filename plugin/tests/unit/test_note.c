@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/note.h"
+#include "core/sentences.h"
 
 static void test_durations(void)
 {

@@ -2,6 +2,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "core/reply_class.h"
 #include "core/smtp_line.h"
 
 static st_reply parse(const char *line)

@@ -1,0 +1,182 @@
+/* closing.c: FINs, resets and data after the close
+ *
+ * The rules, one per function:
+ * - the close is the first FIN (a FIN sent again changes nothing), or the
+ *   server's ending reply when no FIN came;
+ * - a server that closes without a reply after the client was silent for
+ *   at least the minimum timeout gave up on it: a silent close;
+ * - client data after the server closed is late: how long the client
+ *   really stalled, and by how much it missed the server's timeout;
+ * - a reset after a close is reported once; after QUIT and 221, or once
+ *   both sides sent FIN with no ending reply, it is how some clients close;
+ * - a long silence ended by a reset, a client FIN or a QUIT tells who gave
+ *   up: a middlebox (resets reaching both ends, or a known idle timer), the
+ *   client, or the server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "mta.h"
+#include "session_steps.h"
+
+#define BOTH_RESETS_NS INT64_C(1000000000) /* resets from both ends within a second */
+
+bool st_server_closed(const st_session *s)
+{
+    return s->close.closed_by == ST_SIDE_SERVER || (s->close.reply_frame != 0 && !s->close.spoke_after_reply);
+}
+
+/* The server closed while the client owed the next word, long enough
+ * after the client's last word to be a timeout. */
+static bool is_silent_close(const st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f)
+{
+    if (seg->from != ST_SIDE_SERVER || s->close.reply_frame != 0 || f->expected != ST_SIDE_CLIENT)
+        return false;
+    return s->silence.since_frame != 0 && s->silence.start_known &&
+           st_elapsed(s->silence.since_ts, seg->ts_ns) >= cfg->min_timeout_ns;
+}
+
+void st_on_fin(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
+{
+    st_dir(s, seg->from)->fin = true;
+    if (s->dir[0].fin && s->dir[1].fin)
+        s->phase = ST_PHASE_CLOSED;
+    if (s->close.closed_by != ST_SIDE_NONE)
+        return;
+    s->close.closed_by = (uint8_t)seg->from;
+    s->close.close_frame = seg->frame;
+    s->close.close_ts = seg->ts_ns;
+    if (!is_silent_close(s, cfg, seg, f))
+        return;
+    n->findings |= ST_FIND_SILENT_CLOSE;
+    st_note_interval(s, seg, ST_SIDE_CLIENT, st_waiting_after(s, ST_SIDE_CLIENT), n);
+    st_note_server_timeout(s, n);
+    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, n->server_timeout_ns, s->silence.since_ts, n);
+    s->ending = ST_END_SILENT_CLOSE;
+}
+
+/* Which close the finding refers to: the first FIN (the server's only,
+ * when server_only), else the ending reply. */
+static void note_close_reference(const st_session *s, const st_segment *seg, bool server_only, st_note *n)
+{
+    const st_close *c = &s->close;
+    bool by_fin = server_only ? c->closed_by == ST_SIDE_SERVER : c->closed_by != ST_SIDE_NONE;
+
+    n->has |= ST_HAS_CLOSE_FRAME | ST_HAS_SINCE_CLOSE;
+    n->close_frame = by_fin ? c->close_frame : c->reply_frame;
+    n->since_close_ns = st_elapsed(by_fin ? c->close_ts : c->reply_ts, seg->ts_ns);
+    if (c->reply_frame != 0) {
+        n->has |= ST_HAS_REPLY_FRAME;
+        n->reply_frame = c->reply_frame;
+        if (!(n->findings & ST_FIND_REPLY))
+            n->reply_code = c->reply_code;
+    }
+}
+
+/* A client between transactions that speaks again long after the server
+ * closed: it kept the connection in a pool and came back to reuse it. */
+static bool reuses_pooled(const st_session *s, const st_segment *seg)
+{
+    if (s->phase == ST_PHASE_IN_BODY || seg->n_commands == 0)
+        return false;
+    switch ((st_after)s->after) {
+    case ST_AFTER_END_OF_MESSAGE:
+    case ST_AFTER_RSET:
+    case ST_AFTER_HELO:
+    case ST_AFTER_EHLO:
+    case ST_AFTER_NOOP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t fresh, st_note *n)
+{
+    if (s->close.late_noted)
+        return;
+    s->close.late_noted = true;
+    n->findings |= ST_FIND_DATA_AFTER_CLOSE;
+    n->late_bytes = fresh;
+    note_close_reference(s, seg, true, n);
+    if (s->timeout_start_frame == 0)
+        return;
+    n->has |= ST_HAS_CLIENT_STALL | ST_HAS_EXCEEDED_BY | ST_HAS_SERVER_TIMEOUT | ST_HAS_IDLE_START;
+    n->client_stall_ns = st_elapsed(s->timeout_start_ts, seg->ts_ns);
+    n->server_timeout_ns = s->timeout_ns;
+    n->exceeded_by_ns = st_elapsed(s->timeout_ns, n->client_stall_ns);
+    n->idle_start_frame = s->timeout_start_frame;
+    if (n->after == ST_AFTER_NONE && s->after != ST_AFTER_NONE)
+        n->after = s->after;
+    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, s->timeout_ns, s->timeout_start_ts, n);
+    n->explain |= ST_EX_STALL;
+    if (reuses_pooled(s, seg))
+        n->explain |= ST_EX_POOLED;
+}
+
+void st_on_rst(st_session *s, const st_segment *seg, st_note *n)
+{
+    const st_close *c = &s->close;
+    bool normal_end = s->goodbye || (s->dir[0].fin && s->dir[1].fin && c->reply_frame == 0);
+
+    st_dir(s, seg->from)->rst = true;
+    if (c->rst_noted)
+        return;
+    if (!normal_end && c->closed_by == ST_SIDE_NONE && c->reply_frame == 0)
+        return; /* a plain reset: TCP's own expert info says it */
+    s->close.rst_noted = true;
+    n->findings |= normal_end ? ST_FIND_RST_AFTER_END : ST_FIND_RST_AFTER_CLOSE;
+    n->rst_from = (uint8_t)seg->from;
+    if (!normal_end || c->closed_by != ST_SIDE_NONE)
+        note_close_reference(s, seg, false, n);
+}
+
+static bool says_quit(const st_segment *seg)
+{
+    for (unsigned i = 0; i < seg->n_commands; i++) {
+        if (st_command_verb(seg->commands[i].text, seg->commands[i].len) == ST_AFTER_QUIT)
+            return true;
+    }
+    return false;
+}
+
+/* A reset after a long silence: resets reaching both ends at once, or one
+ * at a known idle timer of a load balancer or firewall, are a middlebox's;
+ * else the side that sent it gave up. */
+static void explain_reset(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,
+                          st_note *gap)
+{
+    bool both = f->had_rst && s->close.rst_from != seg->from &&
+                st_elapsed(s->close.rst_ts, seg->ts_ns) <= BOTH_RESETS_NS;
+    bool idle_timer = st_timer_match(ST_GAVE_UP_MIDDLEBOX, ST_MTA_UNKNOWN, (st_after)gap->after, gap->idle_ns) != 0;
+    st_gave_up who;
+
+    if (both || idle_timer)
+        who = ST_GAVE_UP_MIDDLEBOX;
+    else
+        who = seg->from == ST_SIDE_CLIENT ? ST_GAVE_UP_CLIENT : ST_GAVE_UP_SERVER;
+    st_explain_note(s, cfg, seg, who, gap->idle_ns, s->silence.since_ts, gap);
+    if (both)
+        gap->explain |= ST_EX_BOTH_RESET;
+    s->ending = who == ST_GAVE_UP_MIDDLEBOX ? ST_END_MIDDLEBOX
+              : who == ST_GAVE_UP_CLIENT    ? ST_END_CLIENT_GAVE_UP
+                                            : ST_END_RESET;
+}
+
+void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *gap)
+{
+    st_side silent = f->expected;
+
+    if (f->rst) {
+        explain_reset(s, cfg, seg, f, gap);
+        return;
+    }
+    if (seg->from != ST_SIDE_CLIENT || !(f->fin || (silent == ST_SIDE_SERVER && says_quit(seg))))
+        return; /* the dialogue goes on, or the server's close is judged by st_on_fin */
+    /* A client that closes its own idle connection between commands waited
+     * for nothing; one that stops in the middle of a body gave up on it. */
+    if (silent == ST_SIDE_CLIENT && f->phase != ST_PHASE_IN_BODY && s->bdat_left == 0)
+        return;
+    st_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, gap->idle_ns, s->silence.since_ts, gap);
+    if (s->ending == ST_END_OPEN)
+        s->ending = ST_END_CLIENT_GAVE_UP;
+}

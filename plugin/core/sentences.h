@@ -1,0 +1,39 @@
+/* sentences.h: the words of smtp-timeout, from the facts of a note
+ *
+ * Every sentence a user reads (expert infos, the report's cells, packet
+ * comments) is made here and nowhere else: a change of wording touches
+ * this file alone.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef SMTP_TIMEOUT_SENTENCES_H
+#define SMTP_TIMEOUT_SENTENCES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "note.h"
+#include "session.h"
+
+/* "59.954 s": durations are shown to the millisecond everywhere. */
+void st_format_duration(int64_t ns, char *buf, size_t size);
+
+/* The expert-info sentence for one finding of the note. */
+void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size);
+
+/* Who gave up, after what, the cause and its evidence. */
+void st_note_explanation(const st_note *note, char *buf, size_t size);
+
+/* The side to fix first and the setting, with a value when the capture
+ * shows how long the client needed; "" when there is nothing to say. */
+void st_note_hint(const st_note *note, char *buf, size_t size);
+
+/* "Postfix smtpd_timeout default (300 s)", or "" when no known default
+ * matches the interval. */
+const char *st_note_timer(const st_note *note);
+
+/* How a session ended, for reports: "ok", "421 timeout", "silent close",
+ * "client gave up", "middlebox reset", "reset" or "open". */
+void st_ending_text(const st_summary *summary, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The session logic on its edges: BDAT chunks, bytes without commands,
+ * endings that are no timeouts, captures that begin inside a silence,
+ * resets from both ends, garbage.
+ */
+#include "driver.h"
+
+/* A client segment of BDAT command lines, each followed by its chunk of
+ * `x` bytes, as the SMTP dissector of 4.2+ splits it. */
+static st_note chunks(driver *d, int64_t at, const unsigned *sizes, unsigned n_chunks, bool last)
+{
+    static char payload[8192];
+    st_segment seg = { 0 };
+    st_line lines[8];
+    st_note here, earlier;
+    uint32_t earlier_frame;
+    size_t len = 0;
+
+    g_assert_cmpuint(n_chunks, <=, G_N_ELEMENTS(lines));
+    for (unsigned i = 0; i < n_chunks; i++) {
+        int w = g_snprintf(payload + len, sizeof(payload) - len, "BDAT %u%s\r\n", sizes[i],
+                           last && i == n_chunks - 1 ? " LAST" : "");
+        lines[i].text = payload + len;
+        lines[i].len = (size_t)w;
+        len += (size_t)w;
+        g_assert_cmpuint(len + sizes[i], <, sizeof(payload));
+        memset(payload + len, 'x', sizes[i]);
+        len += sizes[i];
+    }
+    seg.frame = ++d->frame;
+    seg.ts_ns = at;
+    seg.from = ST_SIDE_CLIENT;
+    seg.seq = d->next_seq[0];
+    seg.len = (uint32_t)len;
+    seg.tcp_flags = ST_TCP_ACK;
+    seg.window = 65535;
+    seg.commands = lines;
+    seg.n_commands = n_chunks;
+    d->next_seq[0] += (uint32_t)len;
+    st_session_feed(&d->session, &d->config, &seg, &here, &earlier, &earlier_frame);
+    return here;
+}
+
+static void test_bdat_chunks(void)
+{
+    static const unsigned two[] = { 1000, 500 };
+    static const unsigned first[] = { 1000 }, last[] = { 0 };
+    driver d;
+    st_note n;
+
+    /* Two chunks pipelined in one segment, all their bytes in: the server
+     * owes both replies, and is the silent side when they come late. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 CHUNKING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 Ok\r\n");
+    client(&d, 6 * MS, "RCPT TO:<c@d>\r\n");
+    server(&d, 7 * MS, "250 Ok\r\n");
+    assert_quiet(chunks(&d, 8 * MS, two, 2, true));
+    n = server(&d, 30 * S, "250 2.0.0 Ok\r\n250 2.0.0 Ok: queued as 1A2B\r\n");
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_BDAT);
+    g_assert_cmpuint(n.data_bytes, ==, 1500);
+    g_assert_cmpint(n.idle_ns, ==, 30 * S - 8 * MS);
+
+    /* A chunk answered, then the client pauses before its last one. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 CHUNKING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 Ok\r\n");
+    client(&d, 6 * MS, "RCPT TO:<c@d>\r\n");
+    server(&d, 7 * MS, "250 Ok\r\n");
+    assert_quiet(chunks(&d, 8 * MS, first, 1, false));
+    assert_quiet(server(&d, 9 * MS, "250 2.0.0 1000 bytes received\r\n"));
+    n = chunks(&d, 20 * S, last, 1, true);
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_CLIENT);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_BDAT);
+    g_assert_cmpuint(n.data_bytes, ==, 1000);
+    /* BDAT 0 LAST has no bytes to wait for: the server owes its reply. */
+    n = server(&d, 45 * S, "250 2.0.0 Ok: queued as 3C4D\r\n");
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_BDAT);
+}
+
+static void test_client_bytes_without_a_command(void)
+{
+    driver d;
+
+    /* The client owed a command; its bytes hold none the dissector saw
+     * (Wireshark 4.0 and pipelined BDAT): the server's late reply is no
+     * proof that the client was silent. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 CHUNKING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 Ok\r\n");
+    assert_quiet(body(&d, 6 * MS, "BDAT 10\r\n0123456789", false));
+    assert_quiet(server(&d, 20 * S, "250 2.0.0 Ok: queued\r\n"));
+    /* The reply put the session back in step. */
+    assert_quiet(client(&d, 20 * S + 1 * MS, "QUIT\r\n"));
+    g_assert_cmpuint(server(&d, 40 * S, "221 Bye\r\n").silent_side, ==, ST_SIDE_SERVER);
+}
+
+/* What looks like an ending and is none, or less than it seems. */
+static void test_endings_that_are_not_timeouts(void)
+{
+    driver d;
+    st_segment seg = { 0 };
+    st_note n, here, earlier;
+    uint32_t earlier_frame;
+
+    /* A shutdown during a pause of the client's: a 421, no timeout. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 PIPELINING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 OK\r\n");
+    n = server(&d, 2 * S + 5 * MS, "421 mx: Service not available - closing connection\r\n");
+    g_assert_cmpuint(n.findings, ==, ST_FIND_REPLY);
+    g_assert_cmpuint(n.reply_class, ==, ST_CLASS_SHUTDOWN);
+    g_assert_false(n.has & ST_HAS_SERVER_TIMEOUT);
+    g_assert_cmpuint(d.earlier[6].findings, ==, 0);
+
+    /* A 451 4.4.2 to a RCPT is an error the dialogue survives. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 PIPELINING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+    server(&d, 5 * MS, "250 OK\r\n");
+    client(&d, 6 * MS, "RCPT TO:<x@y>\r\n");
+    assert_quiet(server(&d, 7 * MS, "451 4.4.2 <x@y>: upstream lookup failed\r\n"));
+    assert_quiet(client(&d, 8 * MS, "RCPT TO:<z@y>\r\n"));
+
+    /* A reply split across segments is one reply; a reply sent again is
+     * read once. */
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 PIPELINING\r\n");
+    client(&d, 4 * MS, "MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\n");
+    seg.frame = ++d.frame;
+    seg.ts_ns = 5 * MS;
+    seg.from = ST_SIDE_SERVER;
+    seg.seq = d.next_seq[1];
+    seg.len = 12;
+    seg.tcp_flags = ST_TCP_ACK;
+    seg.window = 65535;
+    seg.replies = &(st_line){ "250-2.1.0 Ok", 12 };
+    seg.n_replies = 1;
+    seg.open_reply = 250;
+    d.next_seq[1] += 12;
+    st_session_feed(&d.session, &d.config, &seg, &here, &earlier, &earlier_frame);
+    assert_quiet(here);
+    /* the rest of the MAIL reply: the RCPT reply is still owed */
+    n = server(&d, 20 * S, "250 2.1.0 more\r\n");
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_RCPT);
+    seg.frame = ++d.frame;
+    seg.ts_ns = 20 * S + 1 * MS;
+    seg.seq = d.next_seq[1] - 16; /* the last segment, sent again */
+    seg.len = 16;
+    seg.replies = &(st_line){ "421 4.4.2 mx Error: timeout exceeded", 36 };
+    seg.open_reply = 0;
+    st_session_feed(&d.session, &d.config, &seg, &here, &earlier, &earlier_frame);
+    assert_quiet(here);
+    n = server(&d, 50 * S, "250 2.1.5 Ok\r\n");
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_RCPT);
+}
+
+/* A capture that begins inside a silence shows no start of it: no figure
+ * is claimed for it. */
+static void test_capture_beginning_inside_a_silence(void)
+{
+    driver d;
+    st_note n;
+
+    driver_init(&d);
+    assert_quiet(feed(&d, 0, ST_SIDE_CLIENT, "x", 0, false, false)); /* a keep-alive, first */
+    n = server(&d, 30 * S, "421 4.4.2 mx Error: timeout exceeded\r\n");
+    g_assert_cmpuint(n.findings, ==, ST_FIND_REPLY);
+    g_assert_false(n.has & (ST_HAS_IDLE | ST_HAS_SERVER_TIMEOUT));
+    g_assert_true(n.explain & ST_EX_UNTIMED);
+    g_assert_cmpuint(n.timer, ==, 0);
+}
+
+/* A client that closes its own idle session gave up on nothing; one that
+ * stops in the middle of its body did. */
+static void test_client_close_after_its_own_silence(void)
+{
+    driver d;
+    st_note n;
+
+    driver_init(&d);
+    open_transaction(&d, 0);
+    body(&d, 20 * MS, "Subject: x\r\n\r\nhi\r\n.\r\n", true);
+    server(&d, 30 * MS, "250 2.0.0 Ok\r\n");
+    n = bare(&d, 30 * S, ST_SIDE_CLIENT, ST_TCP_FIN);
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_false(n.has & ST_HAS_EXPLANATION);
+
+    driver_init(&d);
+    open_transaction(&d, 0);
+    body(&d, 20 * MS, "Subject: x\r\n", false);
+    n = bare(&d, 180 * S, ST_SIDE_CLIENT, ST_TCP_FIN);
+    g_assert_cmpuint(n.gave_up, ==, ST_GAVE_UP_CLIENT);
+}
+
+/* Resets reaching both ends are told apart at any time stamp, zero too. */
+static void test_resets_from_both_ends_at_time_zero(void)
+{
+    driver d;
+    st_note n;
+
+    driver_init(&d);
+    handshake(&d, -100 * S);
+    server(&d, -100 * S + 1 * MS, "220 mx\r\n");
+    client(&d, -100 * S + 2 * MS, "EHLO c\r\n");
+    server(&d, -100 * S + 3 * MS, "250 mx\r\n");
+    n = bare(&d, 0, ST_SIDE_CLIENT, ST_TCP_RST);
+    g_assert_cmpuint(n.gave_up, ==, ST_GAVE_UP_CLIENT);
+    n = bare(&d, 1 * MS, ST_SIDE_SERVER, ST_TCP_RST);
+    g_assert_cmpuint(n.gave_up, ==, ST_GAVE_UP_MIDDLEBOX);
+    g_assert_true(n.explain & ST_EX_BOTH_RESET);
+}
+
+static void test_garbage_is_quiet(void)
+{
+    driver d;
+
+    driver_init(&d);
+    handshake(&d, 0);
+    assert_quiet(feed(&d, 1 * MS, ST_SIDE_SERVER, "\x01\x02garbage\r\n", 0, false, false));
+    assert_quiet(client(&d, 2 * MS, "\xff\xfe\r\nGET / HTTP/1.1\r\n"));
+    assert_quiet(feed(&d, 3 * MS, ST_SIDE_SERVER, "HTTP/1.1 400 Bad Request\r\n", 0, false, false));
+}
+
+static void test_state_stays_small(void)
+{
+    /* What one session costs, whatever it sends (README: bounded memory):
+     * the glue adds addresses and report bookkeeping, and the whole record
+     * must stay within 256 bytes. */
+    g_assert_cmpuint(sizeof(st_session), <=, 176);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/session/state-size", test_state_stays_small);
+    g_test_add_func("/session/bdat-chunks", test_bdat_chunks);
+    g_test_add_func("/session/client-bytes-without-a-command", test_client_bytes_without_a_command);
+    g_test_add_func("/session/endings-that-are-not-timeouts", test_endings_that_are_not_timeouts);
+    g_test_add_func("/session/capture-beginning-inside-a-silence", test_capture_beginning_inside_a_silence);
+    g_test_add_func("/session/client-close-after-its-own-silence", test_client_close_after_its_own_silence);
+    g_test_add_func("/session/resets-from-both-ends-at-time-zero", test_resets_from_both_ends_at_time_zero);
+    g_test_add_func("/session/garbage", test_garbage_is_quiet);
+    return g_test_run();
+}

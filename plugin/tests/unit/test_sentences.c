@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * The sentence module on each fact: every advice (the side to fix first,
+ * what to raise meanwhile), every ending of the report, every explanation
+ * form.  The decisions come from explain.c; here only the words are
+ * checked, one per fact.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "core/explain.h"
+#include "core/reply_class.h"
+#include "core/sentences.h"
+
+#define S INT64_C(1000000000)
+
+static st_note explained(st_cause cause, st_gave_up who, st_mta mta)
+{
+    st_note n;
+
+    memset(&n, 0, sizeof(n));
+    n.findings = ST_FIND_GAP;
+    n.has = ST_HAS_AFTER | ST_HAS_IDLE | ST_HAS_EXPLANATION;
+    n.after = ST_AFTER_DATA;
+    n.silent_side = ST_SIDE_CLIENT;
+    n.idle_ns = n.timed_ns = 42 * S;
+    n.cause = (uint8_t)cause;
+    n.gave_up = (uint8_t)who;
+    n.mta = (uint8_t)mta;
+    return n;
+}
+
+static void assert_hint(const st_note *n, st_fix fix, const char *expected)
+{
+    st_advice a;
+    char buf[512];
+
+    st_advise(n, &a);
+    g_assert_cmpuint(a.fix, ==, fix);
+    st_note_hint(n, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, expected);
+}
+
+static void test_each_fix(void)
+{
+    st_note n = explained(ST_CAUSE_MTU_BLACKHOLE, ST_GAVE_UP_CLIENT, ST_MTA_UNKNOWN);
+
+    assert_hint(&n, ST_FIX_PATH_MTU, "Fix the network path first: full-size segments do not get through (an MTU "
+                "black hole); allow ICMP fragmentation-needed on the path or clamp the TCP MSS");
+    n = explained(ST_CAUSE_TLS_STALL, ST_GAVE_UP_SERVER, ST_MTA_POSTFIX);
+    assert_hint(&n, ST_FIX_TLS, "Fix the TLS negotiation first: check TLS versions and ciphers on both sides, and "
+                "the path MTU (large certificate flights); Postfix smtpd_starttls_timeout bounds the server's wait");
+    n = explained(ST_CAUSE_SMTP_INSPECTION, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
+    assert_hint(&n, ST_FIX_INSPECTION, "Turn off SMTP inspection on the firewall first (Cisco ASA: no inspect esmtp, "
+                "PIX: no fixup protocol smtp 25): it masks the banner and rewrites commands");
+    n = explained(ST_CAUSE_PACKET_LOSS, ST_GAVE_UP_CLIENT, ST_MTA_UNKNOWN);
+    n.ev_count = 3;
+    assert_hint(&n, ST_FIX_PATH_LOSS, "Fix the network path first: 3 segments were sent again during the silence");
+    n = explained(ST_CAUSE_ZERO_WINDOW, ST_GAVE_UP_CLIENT, ST_MTA_UNKNOWN);
+    n.ev_ns = 170 * S;
+    assert_hint(&n, ST_FIX_SERVER_READING, "Fix the server first: it stopped reading (zero window for 170.000 s); "
+                "check its load, disk and content filters");
+    n = explained(ST_CAUSE_SERVER_SLOW, ST_GAVE_UP_CLIENT, ST_MTA_UNKNOWN);
+    n.after = ST_AFTER_END_OF_MESSAGE;
+    assert_hint(&n, ST_FIX_SERVER_SLOW, "Fix the server first: it did not answer after END-OF-MESSAGE for 42.000 s "
+                "(look at its milters, policy services and content filters); the client's timer: Postfix "
+                "smtp_data_done_timeout, Exim final_timeout, Sendmail confTO_DATAFINAL");
+    n = explained(ST_CAUSE_UNKNOWN, ST_GAVE_UP_MIDDLEBOX, ST_MTA_UNKNOWN);
+    assert_hint(&n, ST_FIX_MIDDLEBOX, "Fix the network first: raise the idle timeout of the load balancer or firewall "
+                "between the hosts above the SMTP timeouts (over 300 s); it reset a connection idle for 42.000 s");
+    n = explained(ST_CAUSE_CLIENT_IDLE, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
+    n.explain = ST_EX_POOLED;
+    assert_hint(&n, ST_FIX_SENDER_POOL, "Fix the sender first: close pooled connections before the server's timeout, "
+                "or check them with NOOP before reuse");
+    n = explained(ST_CAUSE_UNKNOWN, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
+    n.reply_class = ST_CLASS_CAPACITY;
+    assert_hint(&n, ST_FIX_BY_CLASS, st_reply_class_hint(ST_CLASS_CAPACITY));
+    n.reply_class = ST_CLASS_NONE;
+    assert_hint(&n, ST_FIX_NONE, "");
+    n.has &= ~(uint32_t)ST_HAS_EXPLANATION;
+    assert_hint(&n, ST_FIX_NONE, "");
+}
+
+/* What to raise on the server, for each way the capture shows the wait. */
+static void test_each_raise(void)
+{
+    st_note n = explained(ST_CAUSE_CLIENT_IDLE, ST_GAVE_UP_SERVER, ST_MTA_EXIM);
+    const char *head = "Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the "
+                       "application)";
+    g_autofree char *timed = g_strconcat(head, "; as a mitigation, raise Exim smtp_receive_timeout (42.000 s here) "
+                                         "above the client's stall", NULL);
+    g_autofree char *untimed = g_strconcat(head, "; as a mitigation, raise Exim smtp_receive_timeout above the "
+                                           "client's stall", NULL);
+    g_autofree char *to_value = g_strconcat(head, "; as a mitigation, raise the server's timeout above the 50.000 s "
+                                            "stall: smtp_receive_timeout = 120s in the Exim configuration", NULL);
+    g_autofree char *fixed = g_strconcat(head, "; on the server side: nothing: OpenSMTPD's 300 s timeout is fixed "
+                                         "at build time", NULL);
+
+    assert_hint(&n, ST_FIX_SENDER, timed);
+    n.explain = ST_EX_UNTIMED;
+    assert_hint(&n, ST_FIX_SENDER, untimed);
+    n.explain = ST_EX_STALL;
+    n.client_stall_ns = 50 * S;
+    assert_hint(&n, ST_FIX_SENDER, to_value);
+    n.client_stall_ns = 2 * 86400 * S; /* no timeout is worth a stall of days */
+    assert_hint(&n, ST_FIX_SENDER, head);
+    n = explained(ST_CAUSE_CLIENT_IDLE, ST_GAVE_UP_SERVER, ST_MTA_OPENSMTPD);
+    assert_hint(&n, ST_FIX_SENDER, fixed);
+    n.gave_up = ST_GAVE_UP_CLIENT; /* nothing to raise on a server that did not give up */
+    assert_hint(&n, ST_FIX_SENDER, head);
+}
+
+static void test_each_ending(void)
+{
+    static const struct {
+        st_ending ending;
+        const char *text;
+    } cases[] = {
+        { ST_END_OPEN, "open" },           { ST_END_OK, "ok" },
+        { ST_END_SILENT_CLOSE, "silent close" }, { ST_END_CLIENT_GAVE_UP, "client gave up" },
+        { ST_END_MIDDLEBOX, "middlebox reset" }, { ST_END_RESET, "reset" },
+    };
+    st_summary s;
+    char buf[64];
+
+    memset(&s, 0, sizeof(s));
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        s.ending = cases[i].ending;
+        st_ending_text(&s, buf, sizeof(buf));
+        g_assert_cmpstr(buf, ==, cases[i].text);
+    }
+    s.ending = ST_END_REPLY;
+    s.reply_code = 421;
+    s.reply_class = ST_CLASS_TIMEOUT;
+    st_ending_text(&s, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, "421 timeout");
+}
+
+static void test_explanation_forms(void)
+{
+    st_note n = explained(ST_CAUSE_CLIENT_IDLE, ST_GAVE_UP_NONE, ST_MTA_UNKNOWN);
+    char buf[512];
+
+    st_note_explanation(&n, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, "Cause client-idle: the client was silent with nothing else on the wire");
+    n.gave_up = ST_GAVE_UP_SERVER;
+    n.explain = ST_EX_UNTIMED;
+    st_note_explanation(&n, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, "The server gave up (the capture begins too late to show after how long); cause "
+                             "client-idle: the client was silent with nothing else on the wire");
+    n = explained(ST_CAUSE_UNKNOWN, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
+    n.findings = ST_FIND_REPLY;
+    n.reply_class = ST_CLASS_POLICY;
+    st_note_explanation(&n, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, "The server ended the session with a reply of class policy; cause unknown: the capture "
+                             "does not tell");
+    n = explained(ST_CAUSE_DNS_LOOKUP, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
+    n.ev_count = 2;
+    n.ev_failed = 1;
+    n.ev_unanswered = 1;
+    n.ev_ns = 3 * S;
+    st_note_explanation(&n, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, "The server gave up after 42.000 s; cause dns-lookup: 2 DNS queries from the client "
+                             "during the silence, 1 unanswered, 1 failed; the slowest answer after 3.000 s");
+    n = explained(ST_CAUSE_UNKNOWN, ST_GAVE_UP_MIDDLEBOX, ST_MTA_UNKNOWN);
+    n.explain = ST_EX_BOTH_RESET;
+    st_note_explanation(&n, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, "The middlebox gave up after 42.000 s, resets reached both ends; cause unknown: the "
+                             "capture does not tell");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/sentences/each-fix", test_each_fix);
+    g_test_add_func("/sentences/each-raise", test_each_raise);
+    g_test_add_func("/sentences/each-ending", test_each_ending);
+    g_test_add_func("/sentences/explanation-forms", test_explanation_forms);
+    return g_test_run();
+}

@@ -14,6 +14,7 @@
 
 #include "core/dns_log.h"
 #include "core/session.h"
+#include "core/smtp_line.h"
 #include "fields.h"
 #include "ports.h"
 #include "render.h"
@@ -51,9 +52,9 @@ static st_side sender_role(const packet_info *pinfo, const st_segment *seg)
 
     if ((seg->tcp_flags & (ST_TCP_SYN | ST_TCP_ACK)) == ST_TCP_SYN)
         return ST_SIDE_CLIENT;
-    if (seg->n_replies > 0)
+    if (st_looks_like_reply(seg->payload, seg->captured))
         return ST_SIDE_SERVER;
-    if (seg->n_commands > 0)
+    if (st_looks_like_command(seg->payload, seg->captured))
         return ST_SIDE_CLIENT;
     if (src_smtp != dst_smtp)
         return src_smtp ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
@@ -75,11 +76,11 @@ static st_tracked *start_session(packet_info *pinfo, const st_segment *seg)
 
     if (sender == ST_SIDE_NONE)
         return NULL;
-    if (!st_ports_any() && !st_ports_is_server(server_port) && seg->n_replies == 0)
+    if (!st_ports_any() && !st_ports_is_server(server_port) && !st_looks_like_reply(seg->payload, seg->captured))
         return NULL;
     if (seg->tcp_flags & ST_TCP_RST && seg->len == 0)
         return NULL;
-    s = st_map_start(pinfo, sender == ST_SIDE_SERVER);
+    s = st_map_start(pinfo, sender == ST_SIDE_SERVER, st_ports_is_tls(server_port));
     if (s == NULL)
         return NULL;
     st_ports_learn(s->server_port);
@@ -90,18 +91,13 @@ static st_tracked *start_session(packet_info *pinfo, const st_segment *seg)
 static void store_note(st_tracked *s, guint32 frame, const st_note *note)
 {
     st_note *stored = (st_note *)wmem_map_lookup(file.notes, GUINT_TO_POINTER(frame));
-    st_note copy = *note;
 
-    if (copy.findings & ST_FIND_REPLY) {
-        copy.reply_text = wmem_strndup(wmem_file_scope(), note->reply_text, note->reply_text_len);
-        copy.reply_text_len = note->reply_text_len;
-    }
     if (stored == NULL) {
         stored = wmem_new(wmem_file_scope(), st_note);
-        *stored = copy;
+        *stored = *note;
         wmem_map_insert(file.notes, GUINT_TO_POINTER(frame), stored);
     } else {
-        st_note_merge(stored, &copy);
+        st_note_merge(stored, note);
     }
     st_report_count(s, frame, note);
 }
@@ -118,6 +114,7 @@ static void retire(st_tracked *s)
     st_tracked *old = wmem_new(wmem_file_scope(), st_tracked);
 
     *old = *s;
+    old->core.ext = NULL; /* the live record keeps it; the report needs none */
     st_report_add(old);
     s->n_findings = 0;
     s->n_frames = 0;
@@ -138,26 +135,26 @@ static void log_dns(proto_tree *tree, packet_info *pinfo)
 }
 
 /* First pass: feed the frame to its session; whether it got a note. */
-static bool analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
+static bool analyse(proto_tree *tree, packet_info *pinfo, const st_layers *layers)
 {
     st_tracked *s = st_map_find(pinfo);
-    st_line_space lines;
     st_segment seg = { 0 };
-    st_payload payload;
+    tvbuff_t *tcp_tvb;
     st_note here, earlier;
     guint32 earlier_frame;
 
     seg.frame = pinfo->num;
     seg.ts_ns = st_frame_time_ns(&file.clock, pinfo);
-    if (!st_fields_read(tree, pinfo, &lines, &seg, &payload))
+    if (!st_fields_read(tree, pinfo, &seg, &tcp_tvb))
         return false;
     if (s == NULL && (s = start_session(pinfo, &seg)) == NULL)
         return false;
     seg.from = st_map_side(s, pinfo);
     seg.client_host = s->client_host;
+    if (layers->tls)
+        st_fields_decrypted(tree, pinfo, tcp_tvb, &seg);
     if (st_session_restarts(&s->core, &seg))
         retire(s);
-    seg.truncated = tvb_captured_length(tvb) < tvb_reported_length(tvb);
     st_session_feed(&s->core, &file.config, &seg, &here, &earlier, &earlier_frame);
     if (here.findings != 0)
         store_note(s, pinfo->num, &here);
@@ -169,6 +166,7 @@ static bool analyse(tvbuff_t *tvb, proto_tree *tree, packet_info *pinfo)
 static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
     const st_note *note;
+    st_layers layers;
 
     if (pinfo->ptype != PT_TCP) {
         if (pinfo->ptype == PT_UDP && !PINFO_FD_VISITED(pinfo) &&
@@ -181,10 +179,11 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
      * then known. */
     if (!st_ports_frame_on_server(pinfo) && (PINFO_FD_VISITED(pinfo) || !st_frame_has_reply(tree)))
         return 0;
-    if (st_frame_inside_icmp(pinfo))
+    st_frame_layers(pinfo, &layers);
+    if (layers.inside_icmp)
         return 0;
     /* On the first pass a frame can only have the note it just got. */
-    if (!PINFO_FD_VISITED(pinfo) && !analyse(tvb, tree, pinfo))
+    if (!PINFO_FD_VISITED(pinfo) && !analyse(tree, pinfo, &layers))
         return 0;
     note = lookup_note(pinfo->num);
     if (note != NULL) {
@@ -194,12 +193,19 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     return 0;
 }
 
+/* The core asks for a session's extension once, when it needs one. */
+static void *file_alloc(void *ctx _U_, size_t size)
+{
+    return wmem_alloc0(wmem_file_scope(), size);
+}
+
 static void init_file(void)
 {
     /* 0 would make every frame a gap: one second is the least. */
     file.config.gap_threshold_ns = (int64_t)MAX(pref_gap_threshold_s, 1) * 1000000000;
     file.config.min_timeout_ns = 1000000000;
     file.config.dns = &file.dns;
+    file.config.alloc = file_alloc;
     file.clock.last_ns = 0;
     st_dns_log_reset(&file.dns);
     st_report_reset();

@@ -4,10 +4,13 @@
  */
 #include "ports.h"
 
+#include <string.h>
+
 /* A capture with more server ports than this checks them all. */
 #define ST_PORTS_MAX 32
 
 static guint32 server_ports[ST_PORTS_MAX];
+static bool tls_ports[ST_PORTS_MAX];
 static unsigned n_server_ports;
 static bool any_port;
 
@@ -20,16 +23,34 @@ bool st_ports_is_server(guint32 port)
     return false;
 }
 
+static void learn(guint32 port, bool tls)
+{
+    for (unsigned i = 0; i < n_server_ports; i++) {
+        if (server_ports[i] == port) {
+            tls_ports[i] = tls_ports[i] || tls;
+            return;
+        }
+    }
+    if (n_server_ports == ST_PORTS_MAX) {
+        any_port = true;
+        return;
+    }
+    tls_ports[n_server_ports] = tls;
+    server_ports[n_server_ports++] = port;
+}
+
 void st_ports_learn(guint32 port)
+{
+    learn(port, false);
+}
+
+bool st_ports_is_tls(guint32 port)
 {
     for (unsigned i = 0; i < n_server_ports; i++) {
         if (server_ports[i] == port)
-            return;
+            return tls_ports[i];
     }
-    if (n_server_ports == ST_PORTS_MAX)
-        any_port = true;
-    else
-        server_ports[n_server_ports++] = port;
+    return false;
 }
 
 bool st_ports_any(void)
@@ -42,13 +63,15 @@ bool st_ports_frame_on_server(const packet_info *pinfo)
     return any_port || st_ports_is_server(pinfo->srcport) || st_ports_is_server(pinfo->destport);
 }
 
-/* The TCP ports the SMTP dissector is registered on, Decode As included. */
-static void seed_port(const gchar *table _U_, ftenum_t type _U_, gpointer key, gpointer value, gpointer data)
+/* The TCP ports the SMTP dissector is registered on, Decode As included,
+ * and those where TLS carries SMTP from the first byte (465, and ports set
+ * with Decode As in tls.port). */
+static void seed_port(const gchar *table, ftenum_t type _U_, gpointer key, gpointer value, gpointer data)
 {
     dissector_handle_t handle = dtbl_entry_get_handle((dtbl_entry_t *)value);
 
     if (handle != NULL && dissector_handle_get_protocol_index(handle) == GPOINTER_TO_INT(data))
-        st_ports_learn(GPOINTER_TO_UINT(key));
+        learn(GPOINTER_TO_UINT(key), strcmp(table, "tls.port") == 0);
 }
 
 void st_ports_reset(int proto_smtp)
@@ -56,4 +79,6 @@ void st_ports_reset(int proto_smtp)
     n_server_ports = 0;
     any_port = false;
     dissector_table_foreach("tcp.port", seed_port, GINT_TO_POINTER(proto_smtp));
+    if (find_dissector_table("tls.port") != NULL)
+        dissector_table_foreach("tls.port", seed_port, GINT_TO_POINTER(proto_smtp));
 }

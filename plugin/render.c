@@ -32,6 +32,10 @@ static int hf_bytes = -1;
 static int hf_rst_from = -1;
 static int hf_silence = -1;
 static int hf_silence_until = -1;
+static int hf_encrypted = -1;
+static int hf_tls_stage = -1;
+static int hf_records = -1;
+static int hf_record_sizes = -1;
 static int hf_reply_class = -1;
 static int hf_mta = -1;
 static int hf_gave_up = -1;
@@ -51,6 +55,7 @@ static expert_field ei_data_after_close = EI_INIT;
 static expert_field ei_rst_after_close = EI_INIT;
 static expert_field ei_idle_start_note = EI_INIT;
 static expert_field ei_rst_after_end = EI_INIT;
+static expert_field ei_encrypted_close = EI_INIT;
 static expert_field ei_explanation = EI_INIT;
 static expert_field ei_hint_note = EI_INIT;
 
@@ -118,6 +123,15 @@ void st_render_register(int proto)
           "(the explanation's expert-info text, for tshark -T fields and packet comments); hidden", HFILL } },
         { &hf_silence_until, { "Silence until frame", "smtp_timeout.silence_until", FT_FRAMENUM, BASE_NONE, NULL,
           0x0, "The frame that ended the silence that begins after this frame", HFILL } },
+        { &hf_encrypted, { "Encrypted", "smtp_timeout.encrypted", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+          "The finding is inside TLS (after STARTTLS's 220, or on a TLS port)", HFILL } },
+        { &hf_tls_stage, { "TLS handshake stage", "smtp_timeout.tls_stage", FT_STRING, BASE_NONE, NULL, 0x0,
+          "How far the TLS handshake got: client-hello, server-hello, server-flight, client-finished, "
+          "server-finished", HFILL } },
+        { &hf_records, { "Records", "smtp_timeout.records", FT_UINT8, BASE_DEC, NULL, 0x0,
+          "The TLS records the server sent after the client's silence, before it closed", HFILL } },
+        { &hf_record_sizes, { "Record sizes", "smtp_timeout.record_sizes", FT_STRING, BASE_NONE, NULL, 0x0,
+          "The sizes of those records (the first two)", HFILL } },
     };
     static ei_register_info ei[] = {
         { &ei_explanation, { "smtp_timeout.explanation", PI_SEQUENCE, PI_NOTE,
@@ -138,6 +152,9 @@ void st_render_register(int proto)
           "An idle interval begins after this frame", EXPFILL } },
         { &ei_rst_after_end, { "smtp_timeout.rst_after_end", PI_SEQUENCE, PI_CHAT,
           "Connection reset after a normal end (QUIT and 221, or both FINs)", EXPFILL } },
+        { &ei_encrypted_close, { "smtp_timeout.encrypted_close", PI_SEQUENCE, PI_WARN,
+          "Server gave up on an encrypted session (its records after the client's silence, then its close)",
+          EXPFILL } },
     };
     static int *ett[] = { &ett_st };
     expert_module_t *expert;
@@ -168,13 +185,31 @@ static void add_string(proto_tree *tree, int hf, tvbuff_t *tvb, const char *text
     proto_item_set_generated(proto_tree_add_string(tree, hf, tvb, 0, 0, text));
 }
 
+static void add_tls_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
+{
+    char sizes[24];
+
+    if (n->has & ST_HAS_ENCRYPTED)
+        proto_item_set_generated(proto_tree_add_boolean(tree, hf_encrypted, tvb, 0, 0, 1));
+    if (n->has & ST_HAS_TLS_STAGE)
+        add_string(tree, hf_tls_stage, tvb, st_tls_stage_name((st_tls_stage)n->tls_stage));
+    if (n->has & ST_HAS_RECORDS) {
+        proto_item_set_generated(proto_tree_add_uint(tree, hf_records, tvb, 0, 0, n->records));
+        if (n->records >= 2)
+            g_snprintf(sizes, sizeof(sizes), "%u,%u", n->record_sizes[0], n->record_sizes[1]);
+        else
+            g_snprintf(sizes, sizeof(sizes), "%u", n->record_sizes[0]);
+        add_string(tree, hf_record_sizes, tvb, sizes);
+    }
+}
+
 static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
 {
     if (n->findings & ST_FIND_REPLY) {
         proto_item_set_generated(proto_tree_add_uint(tree, hf_reply_code, tvb, 0, 0, n->reply_code));
         if (n->reply_status[0] != '\0')
             add_string(tree, hf_reply_status, tvb, n->reply_status);
-        add_string(tree, hf_reply_text, tvb, n->reply_text != NULL ? n->reply_text : "");
+        add_string(tree, hf_reply_text, tvb, n->reply_text);
         add_string(tree, hf_reply_class, tvb, st_reply_class_name((st_reply_class)n->reply_class));
     }
     if (n->has & ST_HAS_MTA)
@@ -209,6 +244,7 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
         add_time(tree, hf_silence, tvb, n->silence_ns);
         add_frame(tree, hf_silence_until, tvb, n->silence_end_frame);
     }
+    add_tls_fields(tree, tvb, n);
 }
 
 static void add_explanation(proto_tree *tree, proto_item *item, tvbuff_t *tvb, packet_info *pinfo, const st_note *n)
@@ -245,6 +281,7 @@ static expert_field *expert_for(st_finding finding)
     case ST_FIND_DATA_AFTER_CLOSE: return &ei_data_after_close;
     case ST_FIND_RST_AFTER_CLOSE:  return &ei_rst_after_close;
     case ST_FIND_RST_AFTER_END:    return &ei_rst_after_end;
+    case ST_FIND_ENCRYPTED_CLOSE:  return &ei_encrypted_close;
     default:                       return &ei_idle_start_note;
     }
 }

@@ -86,7 +86,7 @@ st_tracked *st_map_find(const packet_info *pinfo)
     return (st_tracked *)wmem_map_lookup(sessions, &probe);
 }
 
-st_tracked *st_map_start(const packet_info *pinfo, bool sender_is_server)
+st_tracked *st_map_start(const packet_info *pinfo, bool sender_is_server, bool implicit_tls)
 {
     st_tracked probe, *s;
 
@@ -97,7 +97,10 @@ st_tracked *st_map_start(const packet_info *pinfo, bool sender_is_server)
     s->client_addr = probe.client_addr;
     s->server_port = probe.server_port;
     s->client_port = probe.client_port;
-    st_session_init(&s->core);
+    if (implicit_tls)
+        st_session_init_tls(&s->core);
+    else
+        st_session_init(&s->core);
     s->client_host = st_dns_host_key(s->client_addr.data, s->client_addr.len);
     wmem_map_insert(sessions, s, s);
     return s;

@@ -53,7 +53,7 @@ st_tracked *st_map_find(const packet_info *pinfo);
 
 /* A new session whose server is the sender (sender_is_server) or the
  * receiver of this frame; NULL for an address a record cannot keep. */
-st_tracked *st_map_start(const packet_info *pinfo, bool sender_is_server);
+st_tracked *st_map_start(const packet_info *pinfo, bool sender_is_server, bool implicit_tls);
 
 /* Which side of the session sent this frame. */
 st_side st_map_side(const st_tracked *s, const packet_info *pinfo);

@@ -4,11 +4,16 @@
  * - the close is the first FIN (a FIN sent again changes nothing), or the
  *   server's ending reply when no FIN came;
  * - a server that closes without a reply after the client was silent for
- *   at least the minimum timeout gave up on it: a silent close;
+ *   at least the minimum timeout gave up on it: a silent close; during a
+ *   TLS handshake, whoever owed the next flight, the server gave up on it;
+ * - a server that sent records answering nothing after the client owed the
+ *   next one for at least the minimum timeout, then closed, gave up on an
+ *   encrypted session (without keys its 421 cannot be read);
  * - client data after the server closed is late: how long the client
  *   really stalled, and by how much it missed the server's timeout;
- * - a reset after a close is reported once; after QUIT and 221, or once
- *   both sides sent FIN with no ending reply, it is how some clients close;
+ * - a reset after a close is reported once; after QUIT and 221, once both
+ *   sides sent FIN with no ending reply, or after a close_notify with no
+ *   ending, it is how some clients close;
  * - a long silence ended by a reset, a client FIN or a QUIT tells who gave
  *   up: a middlebox (resets reaching both ends, or a known idle timer), the
  *   client, or the server.
@@ -25,14 +30,51 @@ bool st_server_closed(const st_session *s)
     return s->close.closed_by == ST_SIDE_SERVER || (s->close.reply_frame != 0 && !s->close.spoke_after_reply);
 }
 
-/* The server closed while the client owed the next word, long enough
- * after the client's last word to be a timeout. */
+/* The ending records stand for a 421 that cannot be read. */
+static bool encrypted_ending(const st_session *s)
+{
+    return s->ext != NULL && s->ext->ending_records > 0 && !s->decrypted;
+}
+
 static bool is_silent_close(const st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f)
 {
-    if (seg->from != ST_SIDE_SERVER || s->close.reply_frame != 0 || f->expected != ST_SIDE_CLIENT)
+    bool handshake = f->phase == ST_PHASE_TLS_HANDSHAKE && f->expected != ST_SIDE_NONE;
+
+    if (seg->from != ST_SIDE_SERVER || s->close.reply_frame != 0 || !(f->expected == ST_SIDE_CLIENT || handshake))
         return false;
     return s->silence.since_frame != 0 && s->silence.start_known &&
            st_elapsed(s->silence.since_ts, seg->ts_ns) >= cfg->min_timeout_ns;
+}
+
+static void silent_close(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
+{
+    n->findings |= ST_FIND_SILENT_CLOSE;
+    st_note_interval(s, seg, f->expected, st_waiting_after(s, ST_SIDE_CLIENT), n);
+    if (s->ext != NULL && f->phase == ST_PHASE_TLS_HANDSHAKE) {
+        n->has |= ST_HAS_TLS_STAGE;
+        n->tls_stage = s->ext->stage;
+    }
+    st_note_server_timeout(s, n);
+    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, n->server_timeout_ns, s->silence.since_ts, n);
+    s->ending = ST_END_SILENT_CLOSE;
+}
+
+static void encrypted_close(st_session *s, const st_config *cfg, const st_segment *seg, st_note *n)
+{
+    const st_session_ext *x = s->ext;
+
+    n->findings |= ST_FIND_ENCRYPTED_CLOSE;
+    n->has |= ST_HAS_IDLE | ST_HAS_IDLE_START | ST_HAS_SERVER_TIMEOUT | ST_HAS_RECORDS | ST_HAS_REPLY_FRAME;
+    n->silent_side = ST_SIDE_CLIENT;
+    n->idle_ns = x->ending_idle_ns;
+    n->server_timeout_ns = x->ending_idle_ns;
+    n->idle_start_frame = s->timeout_start_frame;
+    n->records = x->ending_records;
+    n->record_sizes[0] = x->ending_sizes[0];
+    n->record_sizes[1] = x->ending_sizes[1];
+    n->reply_frame = x->ending_frame;
+    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, x->ending_idle_ns, s->timeout_start_ts, n);
+    s->ending = ST_END_ENCRYPTED_TIMEOUT;
 }
 
 void st_on_fin(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
@@ -45,13 +87,10 @@ void st_on_fin(st_session *s, const st_config *cfg, const st_segment *seg, const
     s->close.closed_by = (uint8_t)seg->from;
     s->close.close_frame = seg->frame;
     s->close.close_ts = seg->ts_ns;
-    if (!is_silent_close(s, cfg, seg, f))
-        return;
-    n->findings |= ST_FIND_SILENT_CLOSE;
-    st_note_interval(s, seg, ST_SIDE_CLIENT, st_waiting_after(s, ST_SIDE_CLIENT), n);
-    st_note_server_timeout(s, n);
-    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, n->server_timeout_ns, s->silence.since_ts, n);
-    s->ending = ST_END_SILENT_CLOSE;
+    if (seg->from == ST_SIDE_SERVER && encrypted_ending(s))
+        encrypted_close(s, cfg, seg, n);
+    else if (is_silent_close(s, cfg, seg, f))
+        silent_close(s, cfg, seg, f, n);
 }
 
 /* Which close the finding refers to: the first FIN (the server's only,
@@ -72,31 +111,22 @@ static void note_close_reference(const st_session *s, const st_segment *seg, boo
     }
 }
 
-/* A client between transactions that speaks again long after the server
- * closed: it kept the connection in a pool and came back to reuse it. */
-static bool reuses_pooled(const st_session *s, const st_segment *seg)
+/* A client that speaks again long after the server closed, between
+ * transactions (after the reply to its end of data, or to RSET): it kept
+ * the connection in a pool and came back to reuse it. */
+static bool reuses_pooled(const st_session *s, unsigned commands)
 {
-    if (s->phase == ST_PHASE_IN_BODY || seg->n_commands == 0)
-        return false;
-    switch ((st_after)s->after) {
-    case ST_AFTER_END_OF_MESSAGE:
-    case ST_AFTER_RSET:
-    case ST_AFTER_HELO:
-    case ST_AFTER_EHLO:
-    case ST_AFTER_NOOP:
-        return true;
-    default:
-        return false;
-    }
+    return commands > 0 && (s->after == ST_AFTER_END_OF_MESSAGE || s->after == ST_AFTER_RSET);
 }
 
-void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t fresh, st_note *n)
+void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t bytes, unsigned commands,
+                     st_note *n)
 {
     if (s->close.late_noted)
         return;
     s->close.late_noted = true;
     n->findings |= ST_FIND_DATA_AFTER_CLOSE;
-    n->late_bytes = fresh;
+    n->late_bytes = bytes;
     note_close_reference(s, seg, true, n);
     if (s->timeout_start_frame == 0)
         return;
@@ -109,14 +139,25 @@ void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg,
         n->after = s->after;
     st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, s->timeout_ns, s->timeout_start_ts, n);
     n->explain |= ST_EX_STALL;
-    if (reuses_pooled(s, seg))
+    if (reuses_pooled(s, commands))
         n->explain |= ST_EX_POOLED;
+}
+
+/* A normal end: QUIT and 221; both FINs with no ending reply; a TLS
+ * close_notify with no ending (the client's RST after the server's
+ * close_notify is how many close). */
+static bool ended_normally(const st_session *s)
+{
+    bool no_ending = s->close.reply_frame == 0 && !encrypted_ending(s);
+    bool notified = s->ext != NULL && (s->ext->records[0].alerted || s->ext->records[1].alerted);
+
+    return s->goodbye || (no_ending && ((s->dir[0].fin && s->dir[1].fin) || (s->tls && notified)));
 }
 
 void st_on_rst(st_session *s, const st_segment *seg, st_note *n)
 {
     const st_close *c = &s->close;
-    bool normal_end = s->goodbye || (s->dir[0].fin && s->dir[1].fin && c->reply_frame == 0);
+    bool normal_end = ended_normally(s);
 
     st_dir(s, seg->from)->rst = true;
     if (c->rst_noted)
@@ -128,15 +169,6 @@ void st_on_rst(st_session *s, const st_segment *seg, st_note *n)
     n->rst_from = (uint8_t)seg->from;
     if (!normal_end || c->closed_by != ST_SIDE_NONE)
         note_close_reference(s, seg, false, n);
-}
-
-static bool says_quit(const st_segment *seg)
-{
-    for (unsigned i = 0; i < seg->n_commands; i++) {
-        if (st_command_verb(seg->commands[i].text, seg->commands[i].len) == ST_AFTER_QUIT)
-            return true;
-    }
-    return false;
 }
 
 /* A reset after a long silence: resets reaching both ends at once, or one
@@ -162,7 +194,8 @@ static void explain_reset(st_session *s, const st_config *cfg, const st_segment 
                                             : ST_END_RESET;
 }
 
-void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *gap)
+void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,
+                    const st_words *w, st_note *gap)
 {
     st_side silent = f->expected;
 
@@ -170,11 +203,11 @@ void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, 
         explain_reset(s, cfg, seg, f, gap);
         return;
     }
-    if (seg->from != ST_SIDE_CLIENT || !(f->fin || (silent == ST_SIDE_SERVER && says_quit(seg))))
+    if (seg->from != ST_SIDE_CLIENT || !(f->fin || (silent == ST_SIDE_SERVER && w->quit)))
         return; /* the dialogue goes on, or the server's close is judged by st_on_fin */
     /* A client that closes its own idle connection between commands waited
      * for nothing; one that stops in the middle of a body gave up on it. */
-    if (silent == ST_SIDE_CLIENT && f->phase != ST_PHASE_IN_BODY && s->bdat_left == 0)
+    if (silent == ST_SIDE_CLIENT && f->phase != ST_PHASE_IN_BODY && f->phase != ST_PHASE_IN_BDAT)
         return;
     st_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, gap->idle_ns, s->silence.since_ts, gap);
     if (s->ending == ST_END_OPEN)

@@ -3,17 +3,22 @@
  * The rules, as the server and the client read each other:
  * - the greeting moves the session from GREETING_OWED to the dialogue;
  * - each command joins the queue of pending commands (pipelining), each
- *   reply answers the oldest one; the phase is REPLY_OWED while any is
- *   pending, COMMAND_OWED when none is, IN_BDAT while announced chunk bytes
- *   are owed;
- * - 354 opens the body, the client's "." ends it (the reply to it is then
- *   owed); STARTTLS answered by 220 starts TLS; 221 ends the dialogue;
+ *   reply (by its first line; "250-" lines go on to the "250 " line)
+ *   answers the oldest one; the phase is REPLY_OWED while any is pending,
+ *   COMMAND_OWED when none is, IN_BDAT while announced chunk bytes are owed;
+ * - 354 opens the body, the client's "." line ends it (the reply to it is
+ *   then owed); STARTTLS answered by 220 starts TLS; 221 ends the dialogue;
  * - a capture that begins mid-session knows the phase from the first reply
- *   it can read, which answers the newest commands.
+ *   it can read, which answers the newest commands;
+ * - what the server did not acknowledge, it did not receive: a "." line it
+ *   never acknowledged is no end of message, body bytes beyond its
+ *   acknowledgement no message bytes.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <string.h>
+
+#include <glib.h>
 
 #include "mta.h"
 #include "reply_class.h"
@@ -92,19 +97,24 @@ st_side st_expected_speaker(const st_session *s)
     case ST_PHASE_GREETING_OWED:
         return ST_SIDE_SERVER;
     case ST_PHASE_TLS_HANDSHAKE:
-        return ST_SIDE_CLIENT;
+    case ST_PHASE_ENCRYPTED:
+        return st_tls_expected(s);
     case ST_PHASE_COMMAND_OWED:
     case ST_PHASE_REPLY_OWED:
     case ST_PHASE_IN_BODY:
     case ST_PHASE_IN_BDAT:
         return server_owes(s) ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
     default:
-        return ST_SIDE_NONE; /* encrypted, closing, closed */
+        return ST_SIDE_NONE; /* closing, closed */
     }
 }
 
 st_after st_waiting_after(const st_session *s, st_side silent)
 {
+    if (s->phase == ST_PHASE_ENCRYPTED)
+        return ST_AFTER_NONE; /* without keys, the command is not known */
+    if (silent == ST_SIDE_SERVER && s->phase == ST_PHASE_TLS_HANDSHAKE)
+        return (st_after)s->after;
     if (silent == ST_SIDE_SERVER)
         return s->phase == ST_PHASE_GREETING_OWED ? ST_AFTER_CONNECT : pending_peek(&s->pending);
     return s->bdat_left > 0 ? ST_AFTER_BDAT : (st_after)s->after;
@@ -129,6 +139,16 @@ static void resync(st_session *s, unsigned replies_left)
     settle(s);
 }
 
+void st_restart_inside_tls(st_session *s)
+{
+    /* RFC 3207: both sides forget what came before the handshake. */
+    memset(&s->pending, 0, sizeof(s->pending));
+    s->bdat_left = 0;
+    s->decrypted = true;
+    s->dir[1].reply_code = 0;
+    s->phase = s->implicit_tls ? ST_PHASE_GREETING_OWED : ST_PHASE_COMMAND_OWED;
+}
+
 /* A banner of asterisks (Cisco's mask-banner) or commands turned into X's:
  * both are how firewalls with SMTP inspection show in a capture. */
 static bool masked(const char *text, size_t len, char mask, size_t min)
@@ -147,8 +167,22 @@ static bool masked(const char *text, size_t len, char mask, size_t min)
 
 /* ---- replies ---- */
 
+static void open_body(st_session *s)
+{
+    st_direction *client = &s->dir[0];
+
+    s->phase = ST_PHASE_IN_BODY;
+    s->after = ST_AFTER_DATA;
+    s->data_bytes = 0;
+    s->eom_sent = false;
+    client->line_start = true;
+    client->dot = 0;
+    s->body_seq = client->next_seq;
+    s->body_seq_known = client->seq_known && !s->decrypted;
+}
+
 /* The reply answered `verb`: the session moves on. */
-static void apply_answer(st_session *s, st_after verb, unsigned code, bool was_synced)
+static void apply_answer(st_session *s, const st_config *cfg, st_after verb, unsigned code, bool was_synced)
 {
     if (verb == ST_AFTER_NONE || (!was_synced && verb == ST_AFTER_UNKNOWN))
         return;
@@ -156,8 +190,7 @@ static void apply_answer(st_session *s, st_after verb, unsigned code, bool was_s
     if (verb == ST_AFTER_MAIL) {
         s->data_bytes = 0;
     } else if (verb == ST_AFTER_STARTTLS && code == 220 && in_command_dialogue((st_phase)s->phase)) {
-        s->tls = true;
-        s->phase = ST_PHASE_TLS_HANDSHAKE;
+        st_tls_begin(s, cfg);
     }
 }
 
@@ -167,9 +200,7 @@ static void apply_code(st_session *s, unsigned code)
     bool plain = in_command_dialogue((st_phase)s->phase) || s->phase == ST_PHASE_IN_BODY;
 
     if (code == 354 && plain) {
-        s->phase = ST_PHASE_IN_BODY;
-        s->after = ST_AFTER_DATA;
-        s->data_bytes = 0;
+        open_body(s);
     } else if (code == 334) {
         s->auth_reply_owed = true;
         s->after = ST_AFTER_AUTH;
@@ -184,13 +215,14 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
                        bool synced, bool owing, st_after answered, st_note *n)
 {
     st_side silent = !synced ? ST_SIDE_NONE : owing ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+    size_t keep = r->text_len < ST_REPLY_TEXT_MAX - 1 ? r->text_len : ST_REPLY_TEXT_MAX - 1;
 
     n->findings |= ST_FIND_REPLY;
     n->reply_class = (uint8_t)st_classify_reply(r);
     n->reply_code = (uint16_t)r->code;
     memcpy(n->reply_status, r->status, sizeof(n->reply_status));
-    n->reply_text = r->text;
-    n->reply_text_len = r->text_len;
+    memcpy(n->reply_text, r->text, keep);
+    n->reply_text[keep] = '\0';
     st_note_interval(s, seg, silent, owing ? answered : st_waiting_after(s, ST_SIDE_CLIENT), n);
     /* A shutdown, a refusal or a full server may speak up during a pause
      * of the client's too: only a timeout reply says its wait ran out. */
@@ -207,135 +239,206 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     s->close.reply_code = (uint16_t)r->code;
 }
 
-/* One reply, by its first line; false when the line is no SMTP reply. */
-static bool read_reply(st_session *s, const st_config *cfg, const st_segment *seg, unsigned index, st_note *n)
+/* The server's acknowledgement tells what it received of the body: a
+ * reply that does not acknowledge the "." line answers no end of message,
+ * and the message bytes are those it acknowledged (seen from the client's
+ * side of a path that loses segments). */
+static void take_server_ack(st_session *s, const st_segment *seg)
 {
-    st_reply r;
+    int32_t received;
+
+    if (!(seg->tcp_flags & ST_TCP_ACK) || !s->body_seq_known || s->decrypted)
+        return;
+    received = (int32_t)(seg->ack - s->body_seq);
+    if (s->eom_sent && pending_peek(&s->pending) == ST_AFTER_END_OF_MESSAGE && (int32_t)(seg->ack - s->eom_seq) < 0) {
+        pending_pop(&s->pending);
+        s->phase = ST_PHASE_IN_BODY;
+        s->eom_sent = false;
+    }
+    if (s->phase == ST_PHASE_IN_BODY && received >= 0 && (uint64_t)received < s->data_bytes)
+        s->data_bytes = (uint64_t)received;
+}
+
+/* One reply, by its first line. */
+static void read_reply(st_session *s, const st_config *cfg, const st_segment *seg, const st_reply *r,
+                       unsigned replies_left, st_note *n)
+{
     bool was_synced = s->synced, owing;
     st_after answered;
 
-    if (!st_reply_parse(seg->replies[index].text, seg->replies[index].len, &r))
-        return false;
     if (s->close.reply_frame != 0 && seg->frame != s->close.reply_frame)
         s->close.spoke_after_reply = true; /* the session went on after all */
     if (s->mta == ST_MTA_UNKNOWN)
-        s->mta = (uint8_t)st_recognise_mta(&r);
-    if (r.code == 220 && masked(r.text, r.text_len, '*', 4))
+        s->mta = (uint8_t)st_recognise_mta(r);
+    if (r->code == 220 && masked(r->text, r->text_len, '*', 4))
         s->inspected = true;
     if (!was_synced)
-        resync(s, seg->n_replies - index);
+        resync(s, replies_left);
+    take_server_ack(s, seg);
     owing = s->phase == ST_PHASE_GREETING_OWED || server_owes(s);
     answered = s->phase == ST_PHASE_GREETING_OWED ? ST_AFTER_CONNECT : pending_peek(&s->pending);
-    if (s->close.reply_frame == 0 && st_reply_ends_session(&r, was_synced && !owing))
-        note_reply(s, cfg, seg, &r, was_synced, owing, answered, n);
+    if (s->close.reply_frame == 0 && st_reply_ends_session(r, was_synced && !owing))
+        note_reply(s, cfg, seg, r, was_synced, owing, answered, n);
     if (s->phase == ST_PHASE_GREETING_OWED) {
         s->after = ST_AFTER_CONNECT;
         s->phase = ST_PHASE_COMMAND_OWED;
     } else if (owing) {
-        apply_answer(s, pending_pop(&s->pending), r.code, was_synced);
+        apply_answer(s, cfg, pending_pop(&s->pending), r->code, was_synced);
     }
     settle(s);
-    apply_code(s, r.code);
+    apply_code(s, r->code);
+}
+
+/* A reply line: the first of a reply, or one that goes on with it.  False
+ * for a line that is no reply line. */
+static bool server_line(st_session *s, const st_config *cfg, const st_segment *seg, const st_text_line *line,
+                        unsigned replies_left, st_note *n)
+{
+    st_direction *server = &s->dir[1];
+    st_reply r;
+    bool last;
+
+    if (!st_reply_parse(line->text, line->len, &r))
+        return false;
+    last = line->len <= 3 || line->text[3] == ' ';
+    if (server->reply_code != 0 && r.code == server->reply_code) {
+        if (last)
+            server->reply_code = 0; /* the rest of a reply already read */
+        return true;
+    }
+    read_reply(s, cfg, seg, &r, replies_left, n);
+    server->reply_code = last ? 0 : (uint16_t)r.code;
     return true;
 }
 
-/* The first reply line to read: none of a segment sent again (its replies
- * were read the first time), the second when the first continues a reply
- * that the last segment began. */
-static unsigned first_new_reply(const st_session *s, const st_segment *seg, uint32_t fresh)
+/* A server's new words begin with a reply code, unless they go on with a
+ * line begun in an earlier segment. */
+static bool server_words_begin(const st_session *s, const uint8_t *data, size_t n)
 {
-    unsigned code;
+    bool going_on = s->ext != NULL && s->ext->carry.side == ST_SIDE_SERVER && s->ext->carry.len > 0;
 
-    if (fresh == 0)
-        return seg->n_replies;
-    if (s->open_reply != 0 && seg->n_replies > 0 && st_reply_code(seg->replies[0].text, seg->replies[0].len, &code) &&
-        code == s->open_reply)
-        return 1;
-    return 0;
-}
-
-bool st_server_words_unreadable(const st_session *s, const st_segment *seg, uint32_t fresh)
-{
-    st_reply r;
-    unsigned first = first_new_reply(s, seg, fresh);
-
-    if (fresh == 0 || s->tls || first == 1)
-        return false;
-    for (unsigned i = first; i < seg->n_replies; i++) {
-        if (st_reply_parse(seg->replies[i].text, seg->replies[i].len, &r))
+    for (size_t i = 0; !going_on && i < n && i < 3; i++) {
+        if (!g_ascii_isdigit(data[i]))
             return false;
     }
     return true;
 }
 
-void st_read_server(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
+/* How many replies end in these bytes: a capture that begins mid-session
+ * takes them for the answers to the newest commands. */
+static unsigned count_replies(const uint8_t *data, size_t n)
 {
-    bool unreadable = st_server_words_unreadable(s, seg, f->fresh);
+    unsigned replies = 0;
 
-    for (unsigned i = first_new_reply(s, seg, f->fresh); i < seg->n_replies; i++)
-        (void)read_reply(s, cfg, seg, i, n);
-    if (f->fresh > 0)
-        s->open_reply = seg->open_reply;
-    if (unreadable)
+    for (size_t i = 0; i + 3 < n; i++) {
+        if ((i == 0 || data[i - 1] == '\n') && g_ascii_isdigit(data[i]) && g_ascii_isdigit(data[i + 1]) &&
+            g_ascii_isdigit(data[i + 2]) && data[i + 3] == ' ')
+            replies++;
+    }
+    return replies;
+}
+
+void st_read_server_bytes(st_session *s, const st_config *cfg, const st_segment *seg, const uint8_t *data,
+                          size_t n, bool cut, st_words *w, st_note *note)
+{
+    char buf[ST_LINE_MAX];
+    st_text_line line;
+    size_t pos = 0;
+    unsigned lines = 0, replies = 0, left = s->synced ? 0 : count_replies(data, n);
+
+    if (!server_words_begin(s, data, n)) {
+        /* The server said something that is no SMTP reply (noise on port
+         * 25): the dialogue state is unknown, and the silence it ended may
+         * not be SMTP's. */
+        w->unreadable = true;
+        w->words = true;
         st_lose_sync(s);
+        return;
+    }
+    while (st_next_line(s, cfg, ST_SIDE_SERVER, data, n, &pos, cut, buf, &line)) {
+        lines++;
+        replies += server_line(s, cfg, seg, &line, left > 0 ? left : 1, note);
+        if (left > 1 && line.len > 3 && line.text[3] == ' ')
+            left--;
+    }
+    if (lines > 0 && replies == 0) {
+        /* The server said something that is no SMTP reply (noise on port
+         * 25): the dialogue state is unknown, and the silence it ended may
+         * not be SMTP's. */
+        w->unreadable = true;
+        st_lose_sync(s);
+    }
+    w->words = w->words || n > 0;
 }
 
 /* ---- commands and message bytes ---- */
 
-static void read_commands(st_session *s, const st_segment *seg, uint64_t *command_bytes)
+static void command_line(st_session *s, const st_text_line *line, st_words *w)
 {
-    for (unsigned i = 0; i < seg->n_commands; i++) {
-        const st_line *line = &seg->commands[i];
-        st_after verb = st_command_verb(line->text, line->len);
-        uint64_t size;
+    st_after verb = st_command_verb(line->text, line->len);
+    uint64_t size;
 
-        *command_bytes += line->len;
-        if (masked(line->text, line->len, 'X', 4))
-            s->inspected = true;
-        if (s->auth_reply_owed) {
-            verb = ST_AFTER_AUTH;
-            s->auth_reply_owed = false;
-        }
-        /* Pipelined chunks follow one another: the server waits for all. */
-        if (verb == ST_AFTER_BDAT && st_bdat_size(line->text, line->len, &size))
-            s->bdat_left = size > UINT64_MAX - s->bdat_left ? UINT64_MAX : s->bdat_left + size;
-        pending_push(&s->pending, verb);
+    if (masked(line->text, line->len, 'X', 4))
+        s->inspected = true;
+    if (s->auth_reply_owed) {
+        verb = ST_AFTER_AUTH;
+        s->auth_reply_owed = false;
     }
-}
-
-/* Message bytes: a BDAT chunk's, or the body's up to and including the
- * segment that ends it. */
-static void count_message_bytes(st_session *s, const st_segment *seg, uint64_t content, bool in_body)
-{
-    if (s->bdat_left > 0) {
-        uint64_t used = content < s->bdat_left ? content : s->bdat_left;
-        s->bdat_left -= used;
-        s->data_bytes += used;
-    } else if (in_body && seg->n_commands == 0) {
-        s->data_bytes += content;
-    }
-}
-
-void st_read_client(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
-{
-    bool in_body = s->phase == ST_PHASE_IN_BODY;
-    uint64_t command_bytes = 0;
-
-    if (st_server_closed(s))
-        st_on_late_data(s, cfg, seg, f->fresh, n);
-    else if (f->expected == ST_SIDE_CLIENT && f->phase == ST_PHASE_COMMAND_OWED && seg->n_commands == 0)
-        /* The client owed a command and sent bytes that hold none: a line
-         * cut across segments, or commands the SMTP dissector did not see
-         * (Wireshark 4.0 after BDAT).  Who must speak is unknown until the
-         * next reply. */
-        st_lose_sync(s);
-    if (seg->eom && in_body) {
-        pending_push(&s->pending, ST_AFTER_END_OF_MESSAGE);
-        s->phase = ST_PHASE_REPLY_OWED;
-    }
-    read_commands(s, seg, &command_bytes);
-    count_message_bytes(s, seg, f->fresh > command_bytes ? f->fresh - command_bytes : 0, in_body);
+    /* Pipelined chunks follow one another: the server waits for all. */
+    if (verb == ST_AFTER_BDAT && st_bdat_size(line->text, line->len, &size))
+        s->bdat_left = size > (uint64_t)(UINT32_MAX - s->bdat_left) ? UINT32_MAX : s->bdat_left + (uint32_t)size;
+    if (verb == ST_AFTER_QUIT)
+        w->quit = true;
+    pending_push(&s->pending, verb);
     settle(s);
-    if (s->phase == ST_PHASE_TLS_HANDSHAKE)
-        s->phase = ST_PHASE_ENCRYPTED; /* the client began its handshake */
+}
+
+static void end_of_message(st_session *s, const uint32_t *seq_after)
+{
+    pending_push(&s->pending, ST_AFTER_END_OF_MESSAGE);
+    s->phase = ST_PHASE_REPLY_OWED;
+    s->eom_sent = seq_after != NULL;
+    if (seq_after != NULL)
+        s->eom_seq = *seq_after;
+}
+
+void st_end_body(st_session *s)
+{
+    if (s->phase == ST_PHASE_IN_BODY)
+        end_of_message(s, NULL);
+}
+
+static size_t chunk_bytes(st_session *s, size_t n)
+{
+    size_t used = n < s->bdat_left ? n : s->bdat_left;
+
+    s->bdat_left -= (uint32_t)used;
+    s->data_bytes += used;
+    settle(s);
+    return used;
+}
+
+void st_read_client_bytes(st_session *s, const st_config *cfg, const uint8_t *data, size_t n, bool cut,
+                          const uint32_t *seq, st_words *w)
+{
+    char buf[ST_LINE_MAX];
+    st_text_line line;
+    size_t pos = 0;
+    bool eom;
+
+    while (pos < n) {
+        if (s->phase == ST_PHASE_IN_BODY) {
+            pos += st_scan_body(s, data + pos, n - pos, &eom);
+            if (eom) {
+                uint32_t after = seq != NULL ? *seq + (uint32_t)pos : 0;
+                end_of_message(s, seq != NULL ? &after : NULL);
+            }
+        } else if (s->bdat_left > 0) {
+            pos += chunk_bytes(s, n - pos);
+        } else if (st_next_line(s, cfg, ST_SIDE_CLIENT, data, n, &pos, cut, buf, &line)) {
+            command_line(s, &line, w);
+            w->commands++;
+        }
+    }
+    w->words = w->words || n > 0;
 }

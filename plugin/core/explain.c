@@ -12,10 +12,17 @@
 #define RFC_SERVER_MIN_S 300 /* RFC 5321 4.5.3.2.7 */
 #define SUGGEST_MAX_S INT64_C(86400)
 
+/* A handshake that never completed: the silence belongs to TLS. */
+static bool handshake_stalled(const st_evidence *ev)
+{
+    return ev->tls && !ev->decrypted && ev->tls_stage != ST_TLS_NONE && ev->tls_stage != ST_TLS_DONE;
+}
+
 /* The cause, from the strongest evidence down: a firewall rewriting SMTP
- * explains everything; a refusal is no wait; the TLS handshake, lost
- * full-size segments, a closed window, the sender's DNS and lost small
- * segments each explain a silence; else whoever owed the next word. */
+ * explains everything; a refusal is no wait; full-size segments lost, a
+ * TLS handshake left unfinished, a closed window, the sender's DNS and
+ * lost small segments each explain a silence; else whoever owed the next
+ * word. */
 static st_cause pick_cause(const st_note *n, st_gave_up gave_up, const st_evidence *ev)
 {
     bool timeout = n->has & ST_HAS_SERVER_TIMEOUT || n->reply_class == ST_CLASS_TIMEOUT ||
@@ -27,15 +34,15 @@ static st_cause pick_cause(const st_note *n, st_gave_up gave_up, const st_eviden
         return ST_CAUSE_SMTP_INSPECTION;
     if (!timeout)
         return ST_CAUSE_UNKNOWN;
-    if (ev->tls)
-        return ST_CAUSE_TLS_STALL;
-    if (ev->retrans_full >= 2)
+    if (ev->retrans_full >= 2 || ev->hole >= ST_FULL_SIZE_MIN)
         return ST_CAUSE_MTU_BLACKHOLE;
+    if (handshake_stalled(ev))
+        return ST_CAUSE_TLS_STALL;
     if (ev->zero_window_ns > 0)
         return ST_CAUSE_ZERO_WINDOW;
     if (st_dns_stalled(&ev->dns) && silent != ST_SIDE_SERVER)
         return ST_CAUSE_DNS_LOOKUP;
-    if (ev->retrans >= 2)
+    if (ev->retrans >= 2 || ev->hole > 0)
         return ST_CAUSE_PACKET_LOSS;
     if (silent == ST_SIDE_CLIENT)
         return ST_CAUSE_CLIENT_IDLE;
@@ -49,6 +56,8 @@ static void keep_evidence(st_note *n, const st_evidence *ev)
 {
     n->ev_count = n->ev_answered = n->ev_failed = n->ev_unanswered = 0;
     n->ev_ns = 0;
+    n->ev_bytes = 0;
+    n->ev_side = ST_SIDE_NONE;
     switch (n->cause) {
     case ST_CAUSE_DNS_LOOKUP:
         n->ev_count = ev->dns.queries;
@@ -58,10 +67,14 @@ static void keep_evidence(st_note *n, const st_evidence *ev)
         n->ev_ns = ev->dns.slowest_ns;
         break;
     case ST_CAUSE_MTU_BLACKHOLE:
-        n->ev_count = ev->retrans_full;
-        break;
     case ST_CAUSE_PACKET_LOSS:
-        n->ev_count = ev->retrans;
+        n->ev_count = n->cause == ST_CAUSE_MTU_BLACKHOLE ? ev->retrans_full : ev->retrans;
+        n->ev_bytes = ev->hole;
+        n->ev_side = (uint8_t)ev->hole_side;
+        break;
+    case ST_CAUSE_TLS_STALL:
+        n->has |= ST_HAS_TLS_STAGE;
+        n->tls_stage = ev->tls_stage;
         break;
     case ST_CAUSE_ZERO_WINDOW:
         n->ev_ns = ev->zero_window_ns;

@@ -17,14 +17,22 @@
 #include "mta.h"
 #include "note.h"
 
+/* A segment of this many bytes or more is near the path's MSS: one sent
+ * again and again, or a hole of its size, is a full-size segment lost. */
+#define ST_FULL_SIZE_MIN 1000
+
 /* What the capture showed during the silence that ended here. */
 typedef struct {
     uint16_t      retrans;         /* payload sent again (keep-alives aside) */
-    uint16_t      retrans_full;    /* of it, full-size client segments */
+    uint16_t      retrans_full;    /* of it, full-size segments */
+    uint32_t      hole;            /* bytes a sequence hole left out, never acknowledged */
+    st_side       hole_side;       /* whose bytes they were */
     int64_t       zero_window_ns;  /* how long the server's window stayed closed */
     st_dns_counts dns;             /* the client's DNS traffic */
     bool          inspected;       /* a masked banner or XXXX commands */
-    bool          tls;             /* the silence followed STARTTLS */
+    bool          tls;             /* STARTTLS was accepted, or the port speaks TLS */
+    bool          decrypted;       /* ... and the front end decrypts it */
+    uint8_t       tls_stage;       /* how far the handshake got (st_tls_stage) */
 } st_evidence;
 
 /* Fill in the note's explanation.  n->silent_side, after, idle and server

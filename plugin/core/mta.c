@@ -23,6 +23,7 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
         .timers = { { "the usual server default (300 s: Postfix, Exim, Haraka, OpenSMTPD, Exchange Mailbox)", 300 } },
         .setting = "the server's idle timeout",
         .set_to = "the server's idle timeout, to {value} s",
+        .tls_setting = "the server's TLS handshake timeout (Postfix smtpd_starttls_timeout, Exim smtp_receive_timeout)",
     },
     [ST_MTA_POSTFIX] = {
         .name = "postfix",
@@ -31,6 +32,7 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
                     { "Postfix smtpd_timeout under stress (10 s)", 10, true } },
         .setting = "Postfix smtpd_timeout",
         .set_to = "postconf -e smtpd_timeout={value}s",
+        .tls_setting = "Postfix smtpd_starttls_timeout",
     },
     [ST_MTA_EXIM] = {
         .name = "exim",
@@ -38,6 +40,7 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
         .timers = { { "Exim smtp_receive_timeout default (5 min)", 300 } },
         .setting = "Exim smtp_receive_timeout",
         .set_to = "smtp_receive_timeout = {value}s in the Exim configuration",
+        .tls_setting = "Exim smtp_receive_timeout",
     },
     [ST_MTA_SENDMAIL] = {
         .name = "sendmail",
@@ -47,6 +50,7 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
         .setting_body = "Sendmail confTO_DATABLOCK",
         .set_to = "define(`confTO_COMMAND', `{value}s') in sendmail.mc",
         .set_to_body = "define(`confTO_DATABLOCK', `{value}s') in sendmail.mc",
+        .tls_setting = "Sendmail confTO_STARTTLS",
     },
     [ST_MTA_EXCHANGE] = {
         .name = "exchange",

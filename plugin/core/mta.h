@@ -53,6 +53,7 @@ typedef struct {
     const char        *set_to;         /* how to set it: "{value}" stands for the value, in `units` */
     const char        *set_to_body;
     const char        *fixed;          /* why nothing can be raised, or NULL */
+    const char        *tls_setting;    /* what bounds its wait in a TLS handshake, or NULL */
     st_units           units;
     bool               bare_421_plain; /* bare_421 counts only without an enhanced status code */
 } st_mta_profile;

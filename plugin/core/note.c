@@ -25,6 +25,7 @@ const char *st_finding_name(st_finding finding)
     case ST_FIND_RST_AFTER_CLOSE:  return "reset after close";
     case ST_FIND_IDLE_START:       return "idle interval start";
     case ST_FIND_RST_AFTER_END:    return "reset after a normal end";
+    case ST_FIND_ENCRYPTED_CLOSE:  return "encrypted close";
     default:                       return "";
     }
 }
@@ -51,6 +52,16 @@ const char *st_cause_name(st_cause cause)
     return (unsigned)cause < ST_CAUSE_COUNT ? names[cause] : "";
 }
 
+const char *st_tls_stage_name(st_tls_stage stage)
+{
+    static const char *const names[ST_TLS_COUNT] = {
+        [ST_TLS_NONE] = "", [ST_TLS_CLIENT_HELLO] = "client-hello", [ST_TLS_SERVER_HELLO] = "server-hello",
+        [ST_TLS_SERVER_FLIGHT] = "server-flight", [ST_TLS_CLIENT_FINISHED] = "client-finished",
+        [ST_TLS_SERVER_FINISHED] = "server-finished", [ST_TLS_DONE] = "done",
+    };
+    return (unsigned)stage < ST_TLS_COUNT ? names[stage] : "";
+}
+
 static void merge_explanation(st_note *into, const st_note *from)
 {
     into->gave_up = from->gave_up;
@@ -61,6 +72,8 @@ static void merge_explanation(st_note *into, const st_note *from)
     into->ev_answered = from->ev_answered;
     into->ev_failed = from->ev_failed;
     into->ev_unanswered = from->ev_unanswered;
+    into->ev_side = from->ev_side;
+    into->ev_bytes = from->ev_bytes;
     into->ev_ns = from->ev_ns;
     into->timed_ns = from->timed_ns;
 }
@@ -81,7 +94,13 @@ static void merge_values(st_note *into, const st_note *from, uint32_t new_has)
     if (new_has & ST_HAS_CLOSE_FRAME)    into->close_frame = from->close_frame;
     if (new_has & ST_HAS_REPLY_FRAME)    into->reply_frame = from->reply_frame;
     if (new_has & ST_HAS_MTA)            into->mta = from->mta;
+    if (new_has & ST_HAS_ENCRYPTED)      into->opaque = from->opaque;
     if (new_has & ST_HAS_EXPLANATION)    merge_explanation(into, from);
+    if (new_has & ST_HAS_TLS_STAGE)      into->tls_stage = from->tls_stage;
+    if (new_has & ST_HAS_RECORDS) {
+        into->records = from->records;
+        memcpy(into->record_sizes, from->record_sizes, sizeof(into->record_sizes));
+    }
 }
 
 static void merge_findings(st_note *into, const st_note *from, uint32_t new_findings)
@@ -90,8 +109,7 @@ static void merge_findings(st_note *into, const st_note *from, uint32_t new_find
         into->reply_class = from->reply_class;
         into->reply_code = from->reply_code;
         memcpy(into->reply_status, from->reply_status, sizeof(into->reply_status));
-        into->reply_text = from->reply_text;
-        into->reply_text_len = from->reply_text_len;
+        memcpy(into->reply_text, from->reply_text, sizeof(into->reply_text));
     }
     if (new_findings & ST_FIND_DATA_AFTER_CLOSE)
         into->late_bytes = from->late_bytes;

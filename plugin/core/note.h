@@ -13,6 +13,8 @@
 
 #include "smtp_line.h"
 
+#define ST_REPLY_TEXT_MAX 256
+
 typedef enum { ST_SIDE_NONE = 0, ST_SIDE_CLIENT, ST_SIDE_SERVER } st_side;
 
 /* "client", "server" or "". */
@@ -29,9 +31,10 @@ typedef enum {
     ST_FIND_RST_AFTER_CLOSE  = 1u << 4,
     ST_FIND_IDLE_START       = 1u << 5,
     ST_FIND_RST_AFTER_END    = 1u << 6, /* a reset after QUIT/221 or both FINs */
+    ST_FIND_ENCRYPTED_CLOSE  = 1u << 7, /* without keys: the server gave up on an encrypted session */
 } st_finding;
 
-#define ST_FINDING_COUNT 7
+#define ST_FINDING_COUNT 8
 
 /* A short name for the finding, the value of smtp_timeout.finding: "gap",
  * "silent close"... */
@@ -51,7 +54,24 @@ typedef enum {
     ST_HAS_IDLE_START     = 1u << 9,
     ST_HAS_MTA            = 1u << 10,
     ST_HAS_EXPLANATION    = 1u << 11, /* gave_up, cause and the evidence */
+    ST_HAS_ENCRYPTED      = 1u << 12, /* the finding is inside TLS */
+    ST_HAS_TLS_STAGE      = 1u << 13, /* during the TLS handshake: how far it got */
+    ST_HAS_RECORDS        = 1u << 14, /* ST_FIND_ENCRYPTED_CLOSE: the server's last records */
 } st_has;
+
+/* How far a TLS handshake got, by the records each side sent. */
+typedef enum {
+    ST_TLS_NONE = 0,
+    ST_TLS_CLIENT_HELLO,         /* the client owes its ClientHello */
+    ST_TLS_SERVER_HELLO,         /* the server owes its first flight */
+    ST_TLS_SERVER_FLIGHT,        /* the server began its flight and owes the rest */
+    ST_TLS_CLIENT_FINISHED,      /* the client owes its key exchange and Finished */
+    ST_TLS_SERVER_FINISHED,      /* TLS 1.2: the server owes its ChangeCipherSpec and Finished */
+    ST_TLS_DONE,
+    ST_TLS_COUNT
+} st_tls_stage;
+
+const char *st_tls_stage_name(st_tls_stage stage);
 
 /* Who ended the session by giving up waiting. */
 typedef enum {
@@ -100,10 +120,13 @@ typedef struct {
     uint8_t  silence_side;       /* ST_FIND_IDLE_START: who stayed silent */
     uint8_t  reply_class;        /* st_reply_class, with ST_FIND_REPLY */
     uint8_t  mta;                /* st_mta: the server software, as far as known */
+    uint8_t  tls_stage;          /* st_tls_stage, with ST_HAS_TLS_STAGE */
+    bool     opaque;             /* ST_HAS_ENCRYPTED without keys: only TLS records were seen */
+    uint8_t  records;            /* ST_HAS_RECORDS: how many records the server sent before it closed */
+    uint16_t record_sizes[2];    /* ... and the sizes of the first two */
     uint16_t reply_code;
     char     reply_status[ST_STATUS_MAX];
-    const char *reply_text;      /* not owned: the caller copies it to keep it */
-    size_t   reply_text_len;
+    char     reply_text[ST_REPLY_TEXT_MAX]; /* after code and status, NUL-terminated, cut if longer */
     uint64_t data_bytes;         /* message bytes received before the interval */
     uint32_t late_bytes;         /* ST_FIND_DATA_AFTER_CLOSE: bytes in this frame */
     uint32_t idle_start_frame;
@@ -125,6 +148,8 @@ typedef struct {
     uint16_t ev_answered;        /* DNS answers */
     uint16_t ev_failed;          /* DNS error answers */
     uint16_t ev_unanswered;      /* DNS queries with no answer in the silence */
+    uint8_t  ev_side;            /* st_side whose segments were lost (MTU black hole, loss) */
+    uint32_t ev_bytes;           /* the bytes a sequence hole left out */
     int64_t  ev_ns;              /* how long the window stayed closed; the slowest DNS answer */
     int64_t  timed_ns;           /* the interval the timer that ran out measured */
 } st_note;

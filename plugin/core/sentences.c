@@ -106,11 +106,42 @@ static void message_benign_rst(const st_note *note, char *buf, size_t size)
                    side_title((st_side)note->rst_from));
 }
 
+/* Where in a handshake the server closed. */
+static void message_silent_close(const st_note *note, const char *after, const char *idle, char *buf, size_t size)
+{
+    const char *stage = st_tls_stage_name((st_tls_stage)note->tls_stage);
+
+    if (!(note->has & ST_HAS_TLS_STAGE) || note->tls_stage == ST_TLS_CLIENT_HELLO)
+        g_snprintf(buf, (gulong)size,
+                   "Server closed the connection without a reply%s: it gave up after %s of client silence", after, idle);
+    else if (note->silent_side == ST_SIDE_CLIENT)
+        g_snprintf(buf, (gulong)size, "Server closed the connection during the TLS handshake (%s)%s: it gave up "
+                   "after %s of client silence", stage, after, idle);
+    else
+        g_snprintf(buf, (gulong)size, "Server closed the connection during the TLS handshake (%s)%s, %s after the "
+                   "client's last record: its own flight never came", stage, after, idle);
+}
+
+static void message_encrypted_close(const st_note *note, const char *idle, char *buf, size_t size)
+{
+    char sizes[32];
+
+    if (note->records >= 2)
+        g_snprintf(sizes, sizeof(sizes), "%u TLS records (%u and %u bytes)", note->records, note->record_sizes[0],
+                   note->record_sizes[1]);
+    else
+        g_snprintf(sizes, sizeof(sizes), "1 TLS record (%u bytes)", note->record_sizes[0]);
+    g_snprintf(buf, (gulong)size, "Server sent %s after %s of client silence, then closed: it gave up on the "
+               "encrypted session", sizes, idle);
+}
+
 void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size)
 {
     char after[64], idle[32];
 
     format_after(note, after, sizeof(after));
+    if (after[0] == '\0' && note->has & ST_HAS_ENCRYPTED && note->opaque)
+        g_strlcpy(after, " inside TLS", sizeof(after));
     st_format_duration(note->idle_ns, idle, sizeof(idle));
     switch (finding) {
     case ST_FIND_GAP:
@@ -121,9 +152,10 @@ void st_note_message(const st_note *note, st_finding finding, char *buf, size_t 
         message_reply(note, after, buf, size);
         break;
     case ST_FIND_SILENT_CLOSE:
-        g_snprintf(buf, (gulong)size,
-                   "Server closed the connection without a reply%s: it gave up after %s of client silence",
-                   after, idle);
+        message_silent_close(note, after, idle, buf, size);
+        break;
+    case ST_FIND_ENCRYPTED_CLOSE:
+        message_encrypted_close(note, idle, buf, size);
         break;
     case ST_FIND_DATA_AFTER_CLOSE:
         message_late_data(note, buf, size);
@@ -176,6 +208,26 @@ static void dns_summary(const st_note *n, char *buf, size_t size)
     g_snprintf(buf + strlen(buf), (gulong)(size - strlen(buf)), "; the slowest answer after %s", t);
 }
 
+/* How far the handshake got, in words. */
+static void tls_evidence(const st_note *n, char *buf, size_t size)
+{
+    static const char *const owed[ST_TLS_COUNT] = {
+        [ST_TLS_CLIENT_HELLO] = "the client's ClientHello never came",
+        [ST_TLS_SERVER_HELLO] = "the server's first flight never came",
+        [ST_TLS_SERVER_FLIGHT] = "the rest of the server's flight never came",
+        [ST_TLS_CLIENT_FINISHED] = "the client's key exchange and Finished never came",
+        [ST_TLS_SERVER_FINISHED] = "the server's Finished never came",
+    };
+    const char *what = (unsigned)n->tls_stage < ST_TLS_COUNT ? owed[n->tls_stage] : NULL;
+
+    /* No handshake at all after STARTTLS says it plainly. */
+    if (!(n->has & ST_HAS_TLS_STAGE) || what == NULL ||
+        (n->tls_stage == ST_TLS_CLIENT_HELLO && n->after == ST_AFTER_STARTTLS))
+        g_strlcpy(buf, "the TLS handshake after STARTTLS did not complete", size);
+    else
+        g_snprintf(buf, (gulong)size, "the TLS handshake did not complete: %s", what);
+}
+
 static void evidence(const st_note *n, char *buf, size_t size)
 {
     char t[32], summary[128];
@@ -187,7 +239,12 @@ static void evidence(const st_note *n, char *buf, size_t size)
                    n->ev_count == 1 ? "query" : "queries", summary);
         break;
     case ST_CAUSE_MTU_BLACKHOLE:
-        g_snprintf(buf, (gulong)size, "full-size client segments sent again %u times and never answered", n->ev_count);
+        if (n->ev_bytes >= ST_FULL_SIZE_MIN)
+            g_snprintf(buf, (gulong)size, "%u bytes of the %s's segments never arrived, and its peer never "
+                       "acknowledged them", n->ev_bytes, st_side_name((st_side)n->ev_side));
+        else
+            g_snprintf(buf, (gulong)size, "full-size %s segments sent again %u times and never answered",
+                       n->ev_side == ST_SIDE_SERVER ? "server" : "client", n->ev_count);
         break;
     case ST_CAUSE_ZERO_WINDOW:
         st_format_duration(n->ev_ns, t, sizeof(t));
@@ -197,7 +254,7 @@ static void evidence(const st_note *n, char *buf, size_t size)
         g_snprintf(buf, (gulong)size, "%u segments sent again during the silence", n->ev_count);
         break;
     case ST_CAUSE_TLS_STALL:
-        g_strlcpy(buf, "the TLS handshake after STARTTLS did not complete", size);
+        tls_evidence(n, buf, size);
         break;
     case ST_CAUSE_SMTP_INSPECTION:
         g_strlcpy(buf, "a masked banner or XXXX commands: a firewall rewrites SMTP", size);
@@ -217,7 +274,7 @@ static void evidence(const st_note *n, char *buf, size_t size)
 
 void st_note_explanation(const st_note *n, char *buf, size_t size)
 {
-    char t[32], why[128], timer[160] = "", rfc[64] = "";
+    char t[32], why[160], timer[160] = "", rfc[64] = "";
     const char *side = st_gave_up_name((st_gave_up)n->gave_up);
     const char *cause = st_cause_name((st_cause)n->cause);
 
@@ -315,6 +372,13 @@ static void raise_clause(const st_note *n, const st_advice *a, char *buf, size_t
     }
 }
 
+static const char *tls_setting(st_mta mta)
+{
+    const st_mta_profile *p = st_mta_profile_of(mta);
+
+    return p->tls_setting != NULL ? p->tls_setting : st_mta_profile_of(ST_MTA_UNKNOWN)->tls_setting;
+}
+
 static void hint_dns(const st_note *n, const char *rest, char *buf, size_t size)
 {
     char summary[128];
@@ -358,6 +422,11 @@ static void hint_with_figures(const st_note *n, const st_advice *a, const char *
         g_snprintf(buf, (gulong)size, "Fix the network path first: %u segments were sent again during the silence",
                    n->ev_count);
         break;
+    case ST_FIX_TLS:
+        g_snprintf(buf, (gulong)size, "Fix the TLS negotiation first: check TLS versions and ciphers on both sides, "
+                   "and the path MTU (large certificate flights); %s bounds the server's wait",
+                   tls_setting((st_mta)n->mta));
+        break;
     case ST_FIX_SERVER_SLOW:
         st_format_duration(n->idle_ns, t, sizeof(t));
         g_snprintf(buf, (gulong)size, "Fix the server first: it did not answer%s for %s (look at its milters, "
@@ -383,9 +452,7 @@ static const char *fixed_hint(const st_note *n, st_fix fix)
     case ST_FIX_PATH_MTU:
         return "Fix the network path first: full-size segments do not get through (an MTU black hole); allow ICMP "
                "fragmentation-needed on the path or clamp the TCP MSS";
-    case ST_FIX_TLS:
-        return "Fix the TLS negotiation first: check TLS versions and ciphers on both sides, and the path MTU (large "
-               "certificate flights); Postfix smtpd_starttls_timeout bounds the server's wait";
+
     case ST_FIX_INSPECTION:
         return "Turn off SMTP inspection on the firewall first (Cisco ASA: no inspect esmtp, PIX: no fixup protocol "
                "smtp 25): it masks the banner and rewrites commands";
@@ -424,6 +491,7 @@ void st_ending_text(const st_summary *s, char *buf, size_t size)
 {
     static const char *const words[ST_END_COUNT] = {
         [ST_END_OPEN] = "open", [ST_END_OK] = "ok", [ST_END_SILENT_CLOSE] = "silent close",
+        [ST_END_ENCRYPTED_TIMEOUT] = "encrypted timeout",
         [ST_END_CLIENT_GAVE_UP] = "client gave up", [ST_END_MIDDLEBOX] = "middlebox reset",
         [ST_END_RESET] = "reset",
     };

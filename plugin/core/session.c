@@ -1,7 +1,8 @@
 /* session.c: one SMTP session followed frame by frame, findings out
  *
  * The dispatcher: each frame goes through the same named steps, in an
- * order that is itself a rule (see st_session_feed).
+ * order that is itself a rule (see st_session_feed).  TCP's own rules are
+ * tcp.c's.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -11,13 +12,36 @@
 
 #include "session_steps.h"
 
-#define FULL_SIZE_MIN 1000         /* a body segment near the path's MSS */
-
-void st_session_init(st_session *s)
+static void init_keeping(st_session *s, struct st_session_ext *ext, bool implicit_tls)
 {
     memset(s, 0, sizeof(*s));
     s->phase = ST_PHASE_UNSYNCED;
     s->timeout_ns = -1;
+    s->implicit_tls = implicit_tls;
+    s->ext = ext;
+    if (ext != NULL)
+        memset(ext, 0, sizeof(*ext));
+    if (implicit_tls)
+        s->tls = true;
+}
+
+void st_session_init(st_session *s)
+{
+    init_keeping(s, NULL, false);
+}
+
+void st_session_init_tls(st_session *s)
+{
+    init_keeping(s, NULL, true);
+}
+
+st_session_ext *st_ext(st_session *s, const st_config *cfg)
+{
+    if (s->ext == NULL && cfg->alloc != NULL)
+        s->ext = (st_session_ext *)cfg->alloc(cfg->alloc_ctx, sizeof(*s->ext));
+    if (s->ext != NULL && s->implicit_tls && s->ext->stage == ST_TLS_NONE)
+        s->ext->stage = ST_TLS_CLIENT_HELLO;
+    return s->ext;
 }
 
 st_phase st_session_phase(const st_session *s)
@@ -42,6 +66,7 @@ void st_session_summary(const st_session *s, st_summary *out)
     out->first_frame = s->first_frame;
     out->explained_frame = s->explained_frame;
     out->mta = s->mta;
+    out->encrypted = s->tls;
     out->reply_code = s->close.reply_code;
     out->reply_class = s->close.reply_class;
     if (s->ending != ST_END_OPEN)
@@ -93,17 +118,24 @@ void st_note_server_timeout(st_session *s, st_note *n)
 void st_explain_note(st_session *s, const st_config *cfg, const st_segment *seg, st_gave_up gave_up,
                      int64_t timed_ns, int64_t from_ts, st_note *n)
 {
+    const st_session_ext *x = s->ext;
     st_evidence ev;
 
     memset(&ev, 0, sizeof(ev));
     ev.retrans = s->silence.retrans;
     ev.retrans_full = s->silence.retrans_full;
-    ev.zero_window_ns = s->silence.window_closed_ns;
-    if (s->silence.window_closed)
-        ev.zero_window_ns += st_elapsed(s->silence.window_closed_ts, seg->ts_ns);
+    ev.hole = s->silence.hole;
+    ev.hole_side = (st_side)s->silence.hole_side;
+    if (x != NULL) {
+        ev.zero_window_ns = x->window_closed_ns;
+        if (x->window_closed)
+            ev.zero_window_ns += st_elapsed(x->window_closed_ts, seg->ts_ns);
+        ev.tls_stage = (st_tls_stage)x->stage;
+    }
     ev.dns = st_dns_log_count(cfg->dns, seg->client_host, from_ts, seg->ts_ns);
     ev.inspected = s->inspected;
     ev.tls = s->tls;
+    ev.decrypted = s->decrypted;
     st_explain(n, gave_up, (st_mta)s->mta, timed_ns, &ev);
     s->explained_frame = seg->frame;
 }
@@ -111,22 +143,26 @@ void st_explain_note(st_session *s, const st_config *cfg, const st_segment *seg,
 /* ---- step: open the connection ---- */
 
 /* A client's SYN starts the session (again, when the ports were reused):
- * the server owes its greeting from the handshake on, so the silence
- * starts there, and the server's SYN-ACK moves it on. */
-static void open_connection(st_session *s, const st_segment *seg)
+ * the server owes its greeting (or, on a TLS port, the client its
+ * ClientHello) from the handshake on, so the silence starts there, and the
+ * server's SYN-ACK moves it on. */
+static void open_connection(st_session *s, const st_config *cfg, const st_segment *seg)
 {
     bool syn = seg->tcp_flags & ST_TCP_SYN, ack = seg->tcp_flags & ST_TCP_ACK;
 
     if (syn && !ack && seg->from == ST_SIDE_CLIENT) {
         if (was_used(s))
-            st_session_init(s);
+            init_keeping(s, s->ext, s->implicit_tls);
         s->synced = true;
         s->phase = ST_PHASE_GREETING_OWED;
+        if (s->implicit_tls)
+            st_tls_begin(s, cfg);
         s->silence.start_known = true;
         s->silence.since_ts = seg->ts_ns;
         s->silence.since_frame = seg->frame;
         s->first_frame = seg->frame;
-    } else if (syn && seg->from == ST_SIDE_SERVER && s->synced && s->phase == ST_PHASE_GREETING_OWED) {
+    } else if (syn && seg->from == ST_SIDE_SERVER && s->synced &&
+               (s->phase == ST_PHASE_GREETING_OWED || (s->implicit_tls && s->phase == ST_PHASE_TLS_HANDSHAKE))) {
         s->silence.since_ts = seg->ts_ns;
         s->silence.since_frame = seg->frame;
     }
@@ -134,108 +170,79 @@ static void open_connection(st_session *s, const st_segment *seg)
         s->first_frame = seg->frame;
 }
 
-/* ---- step: track TCP ---- */
+/* ---- step: read the words ---- */
 
-/* New payload bytes in this segment: retransmissions, duplicates and
- * keep-alives carry none, and do not count as the sender speaking. */
-static uint32_t fresh_bytes(st_direction *d, const st_segment *seg)
+/* Bytes that came in order after a hole, without their contents: a body
+ * goes on by their count; anything else can no longer be followed. */
+static void read_released(st_session *s, const st_frame *f)
 {
-    uint32_t end = seg->seq + seg->len;
-    int32_t ahead;
-
-    if (seg->tcp_flags & ST_TCP_SYN) {
-        d->next_seq = end + 1;
-        d->seq_known = true;
-        return seg->len;
-    }
-    if (!d->seq_known) {
-        d->next_seq = end;
-        d->seq_known = true;
-        return seg->len;
-    }
-    ahead = (int32_t)(end - d->next_seq);
-    if (ahead <= 0)
-        return 0;
-    d->next_seq = end;
-    return (uint32_t)ahead < seg->len ? (uint32_t)ahead : seg->len;
-}
-
-/* The server's window closing and opening, for the zero-window cause. */
-static void watch_window(st_silence *v, const st_segment *seg)
-{
-    if (seg->from != ST_SIDE_SERVER || seg->tcp_flags & (ST_TCP_SYN | ST_TCP_RST) || !(seg->tcp_flags & ST_TCP_ACK))
+    if (f->released == 0 && !f->released_lost)
         return;
-    if (seg->window == 0 && !v->window_closed) {
-        v->window_closed = true;
-        v->window_closed_ts = seg->ts_ns;
-    } else if (seg->window != 0 && v->window_closed) {
-        v->window_closed = false;
-        v->window_closed_ns += st_elapsed(v->window_closed_ts, seg->ts_ns);
+    if (s->phase == ST_PHASE_IN_BODY && !f->released_lost) {
+        s->data_bytes += f->released_eom && f->released >= 3 ? f->released - 3 : f->released;
+        s->dir[0].line_start = f->released_line;
+        s->dir[0].dot = 0;
+        if (f->released_eom)
+            st_end_body(s);
+        return;
     }
+    st_lose_sync(s);
 }
 
-/* Payload sent again during the silence is evidence of loss; full-size
- * client segments sent again, of an MTU black hole.  A zero-window probe
- * (one byte while the window is closed) is no speaking. */
-static uint32_t watch_retransmissions(st_silence *v, const st_segment *seg, uint32_t fresh)
+static void read_plain(st_session *s, const st_config *cfg, const st_segment *seg, const uint8_t *data, size_t n,
+                       bool cut, const uint32_t *seq, st_words *w, st_note *here)
 {
-    if (seg->from == ST_SIDE_CLIENT && fresh == 1 && v->window_closed)
-        fresh = 0;
-    if (fresh == 0 && seg->len > 1 && !(seg->tcp_flags & ST_TCP_SYN)) {
-        if (v->retrans < UINT16_MAX)
-            v->retrans++;
-        if (seg->from == ST_SIDE_CLIENT && seg->len >= FULL_SIZE_MIN && seg->len + 64 >= v->max_client_seg &&
-            v->retrans_full < UINT16_MAX)
-            v->retrans_full++;
+    if (seg->from == ST_SIDE_SERVER)
+        st_read_server_bytes(s, cfg, seg, data, n, cut, w, here);
+    else
+        st_read_client_bytes(s, cfg, data, n, cut, seq, w);
+}
+
+/* The frame's new bytes: SMTP in clear, or TLS records (and what the front
+ * end decrypted of them, and SMTP in clear among them). */
+static void read_words(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_words *w,
+                       st_note *here)
+{
+    const uint8_t *data = seg->payload != NULL ? seg->payload + f->offset : NULL;
+    bool cut = f->readable < f->fresh;
+    uint32_t seq = seg->seq + f->offset;
+    size_t plain_at;
+
+    if (f->fresh > f->readable)
+        w->words = true; /* bytes the capture cut: they were said, whatever they were */
+    if (f->fresh == 0 || data == NULL)
+        return;
+    if (!s->tls) {
+        read_plain(s, cfg, seg, data, f->readable, cut, &seq, w, here);
+        return;
     }
-    if (seg->from == ST_SIDE_CLIENT && fresh > 0 && seg->len > v->max_client_seg)
-        v->max_client_seg = (uint16_t)(seg->len > UINT16_MAX ? UINT16_MAX : seg->len);
-    return fresh;
-}
-
-static uint32_t track_tcp(st_session *s, const st_segment *seg)
-{
-    uint32_t fresh = fresh_bytes(st_dir(s, seg->from), seg);
-
-    watch_window(&s->silence, seg);
-    return watch_retransmissions(&s->silence, seg, fresh);
-}
-
-/* ---- step: the last payload ---- */
-
-/* New payload ends the silence and starts the next one; intervals from it
- * are real only when the dialogue was followed up to here. */
-static void mark_last_payload(st_session *s, const st_segment *seg)
-{
-    st_silence *v = &s->silence;
-
-    v->since_ts = seg->ts_ns;
-    v->since_frame = seg->frame;
-    v->start_known = s->synced;
-    v->retrans = 0;
-    v->retrans_full = 0;
-    v->window_closed_ns = 0;
-    if (v->window_closed)
-        v->window_closed_ts = seg->ts_ns;
+    st_read_records(s, cfg, seg, data, f->readable, &plain_at, w);
+    if (plain_at < f->readable) {
+        seq += (uint32_t)plain_at;
+        read_plain(s, cfg, seg, data + plain_at, f->readable - plain_at, cut, &seq, w, here);
+    }
+    if (seg->decrypted != NULL && seg->decrypted_len > 0) {
+        if (!s->decrypted)
+            st_restart_inside_tls(s);
+        read_plain(s, cfg, seg, seg->decrypted, seg->decrypted_len, false, NULL, w, here);
+    }
 }
 
 /* ---- step: detect a gap ---- */
 
 /* A long silence that this frame's payload, FIN or reset ends, while one
- * side owed the next word and the dialogue was not over: a gap.  Server
- * bytes that are no SMTP end no gap: the silence may not be SMTP's. */
-static bool detect_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *gap)
+ * side owed the next word and the dialogue was not over: a gap, measured
+ * by the state the frame found. */
+static bool measure_gap(const st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,
+                        st_note *gap)
 {
     if (!(f->fresh > 0 || f->fin || f->rst) || f->over || f->expected == ST_SIDE_NONE)
         return false;
     if (s->silence.since_frame == 0 || !s->silence.start_known ||
         st_elapsed(s->silence.since_ts, seg->ts_ns) < cfg->gap_threshold_ns)
         return false;
-    if (seg->from == ST_SIDE_SERVER && st_server_words_unreadable(s, seg, f->fresh))
-        return false;
     gap->findings = ST_FIND_GAP;
     st_note_interval(s, seg, f->expected, st_waiting_after(s, f->expected), gap);
-    st_explain_gap(s, cfg, seg, f, gap);
     return true;
 }
 
@@ -254,11 +261,10 @@ static void note_idle_start(const st_note *n, const st_segment *seg, st_note *ea
     *earlier_frame = n->idle_start_frame;
 }
 
-static void frame_facts(const st_session *s, const st_segment *seg, uint32_t fresh, st_frame *f)
+static void frame_facts(const st_session *s, const st_segment *seg, st_frame *f)
 {
     const st_direction *d = &s->dir[seg->from == ST_SIDE_SERVER ? 1 : 0];
 
-    f->fresh = fresh;
     f->fin = seg->tcp_flags & ST_TCP_FIN && !d->fin;
     f->rst = seg->tcp_flags & ST_TCP_RST;
     f->had_rst = s->dir[0].rst || s->dir[1].rst;
@@ -268,13 +274,16 @@ static void frame_facts(const st_session *s, const st_segment *seg, uint32_t fre
 }
 
 /* The order of the steps is a rule: the frame's TCP evidence counts for
- * the silence it ends; a gap is judged by the state the frame found; the
- * words are read before the close is judged, so that a 421 and its FIN
- * in one frame read as a reply, then a close; the silence restarts last. */
+ * the silence it ends; a gap is measured by the state the frame found and
+ * judged once its words are read (server bytes that are no SMTP end no
+ * gap); the words are read before the close is judged, so that a 421 and
+ * its FIN in one frame read as a reply, then a close; client data after
+ * the server closed is late; the silence restarts last. */
 void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
                      st_note *here, st_note *earlier, uint32_t *earlier_frame)
 {
-    st_frame f;
+    st_frame f = { 0 };
+    st_words w = { 0 };
     st_note gap = { 0 };
     bool had_gap;
 
@@ -283,21 +292,25 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     *earlier_frame = 0;
     if (seg->from != ST_SIDE_CLIENT && seg->from != ST_SIDE_SERVER)
         return;
-    open_connection(s, seg);
-    frame_facts(s, seg, track_tcp(s, seg), &f);
-    had_gap = detect_gap(s, cfg, seg, &f, &gap);
-    if (seg->from == ST_SIDE_SERVER)
-        st_read_server(s, cfg, seg, &f, here);
-    else if (f.fresh > 0)
-        st_read_client(s, cfg, seg, &f, here);
-    if (seg->truncated && f.fresh > 0)
+    open_connection(s, cfg, seg);
+    frame_facts(s, seg, &f);
+    st_track_tcp(s, cfg, seg, &f);
+    had_gap = measure_gap(s, cfg, seg, &f, &gap);
+    read_released(s, &f);
+    read_words(s, cfg, seg, &f, &w, here);
+    if (seg->from == ST_SIDE_CLIENT && f.fresh > 0 && w.words && st_server_closed(s))
+        st_on_late_data(s, cfg, seg, f.fresh, w.commands, here);
+    if (f.readable < f.fresh)
         st_lose_sync(s); /* replies or commands may be missing */
+    had_gap = had_gap && !(seg->from == ST_SIDE_SERVER && w.unreadable);
+    if (had_gap)
+        st_explain_gap(s, cfg, seg, &f, &w, &gap);
     if (f.fin)
         st_on_fin(s, cfg, seg, &f, here);
     if (f.rst)
         st_on_rst(s, seg, here);
     if (f.fresh > 0)
-        mark_last_payload(s, seg);
+        st_mark_last_payload(s, seg);
     if (f.rst && !f.had_rst) {
         s->close.rst_ts = seg->ts_ns;
         s->close.rst_from = (uint8_t)seg->from;
@@ -305,8 +318,9 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     if (had_gap)
         st_note_merge(here, &gap);
     if (here->findings != 0) {
-        here->has |= ST_HAS_MTA;
+        here->has |= ST_HAS_MTA | (s->tls ? ST_HAS_ENCRYPTED : 0);
         here->mta = s->mta;
+        here->opaque = s->tls && !s->decrypted;
     }
     note_idle_start(here, seg, earlier, earlier_frame);
 }

@@ -29,28 +29,22 @@
 #define ST_TCP_RST 0x04
 #define ST_TCP_ACK 0x10
 
-typedef struct {
-    const char *text;
-    size_t      len;
-} st_line;
-
-/* One frame of the stream, as the front end read it. */
+/* One frame of the stream, as the front end read it: the TCP header and
+ * the payload bytes.  The core cuts the bytes into SMTP lines and TLS
+ * records itself, so that every front end reads a session alike. */
 typedef struct {
     uint32_t       frame;
     int64_t        ts_ns;        /* absolute time */
     st_side        from;
     uint32_t       seq;          /* TCP sequence number, relative or not */
+    uint32_t       ack;          /* TCP acknowledgement number, as seq (with ST_TCP_ACK) */
     uint32_t       len;          /* TCP payload length */
     uint16_t       window;       /* TCP window field, unscaled */
     uint8_t        tcp_flags;    /* ST_TCP_* */
-    const st_line *replies;      /* first line of each server reply */
-    unsigned       n_replies;
-    const st_line *commands;     /* each client command line */
-    unsigned       n_commands;
-    bool           eom;          /* the client's end of message ("." line) */
-    bool           truncated;    /* the capture holds only part of the payload */
-    uint16_t       open_reply;   /* the code of the last line when the reply goes on
-                                  * in the next segment ("250-..."), else 0 */
+    const uint8_t *payload;      /* the payload as captured ... */
+    uint32_t       captured;     /* ... this many of its len bytes (a snap length cuts it) */
+    const uint8_t *decrypted;    /* SMTP bytes the TLS layer decrypted in this frame (keys given), or NULL */
+    uint32_t       decrypted_len;
     uint32_t       client_host;  /* st_dns_host_key of the client's address, or 0 */
 } st_segment;
 
@@ -58,6 +52,12 @@ typedef struct {
     int64_t gap_threshold_ns;    /* a silence at least this long is a gap */
     int64_t min_timeout_ns;      /* a shorter wait is no timeout of a server */
     const st_dns_log *dns;       /* the capture's DNS traffic so far, or NULL */
+    /* Zeroed memory that lives as long as the session, for what few
+     * sessions need (a line cut across segments, TLS records, a sequence
+     * hole, a closed window): asked for once a session.  NULL when the
+     * front end has none to give: the core then claims less. */
+    void *(*alloc)(void *ctx, size_t size);
+    void  *alloc_ctx;
 } st_config;
 
 /* Where the SMTP dialogue stands: who owes the next word. */
@@ -68,10 +68,10 @@ typedef enum {
     ST_PHASE_REPLY_OWED,         /* the server owes replies to the pending commands */
     ST_PHASE_IN_BODY,            /* after 354: the client owes message lines up to "." */
     ST_PHASE_IN_BDAT,            /* the client owes the rest of announced BDAT chunks */
-    ST_PHASE_TLS_HANDSHAKE,      /* after STARTTLS's 220: the client owes its ClientHello */
-    ST_PHASE_ENCRYPTED,          /* TLS records: the dialogue cannot be followed */
+    ST_PHASE_TLS_HANDSHAKE,      /* STARTTLS answered by 220, or implicit TLS: the handshake runs */
+    ST_PHASE_ENCRYPTED,          /* TLS records without keys: who owes is told by who sent the last one */
     ST_PHASE_CLOSING,            /* QUIT answered by 221: silences are expected */
-    ST_PHASE_CLOSED,             /* both FINs, or a reset: nothing more is owed */
+    ST_PHASE_CLOSED,             /* both FINs: nothing more is owed */
     ST_PHASE_COUNT
 } st_phase;
 
@@ -81,13 +81,14 @@ typedef enum {
     ST_END_OK,                   /* QUIT and 221, or FINs */
     ST_END_REPLY,                /* the server's 421 or timeout reply */
     ST_END_SILENT_CLOSE,
+    ST_END_ENCRYPTED_TIMEOUT,    /* the server gave up on an encrypted session, as its records tell */
     ST_END_CLIENT_GAVE_UP,
     ST_END_MIDDLEBOX,
     ST_END_RESET,
     ST_END_COUNT
 } st_ending;
 
-#define ST_PENDING_MAX 16
+#define ST_PENDING_MAX 8
 
 /* The commands awaiting a reply (pipelining), oldest first.  A client that
  * pipelines more than the ring holds loses the oldest: they are answered
@@ -99,11 +100,18 @@ typedef struct {
     uint16_t lost;
 } st_pending;
 
-/* One direction of the TCP connection, as packet-tcp.c keeps fwd and rev.
- * The last payload of either side starts the silence (st_silence). */
+/* One direction of the TCP connection, as packet-tcp.c keeps fwd and rev,
+ * and the state of the SMTP bytes it carries.  The last payload of either
+ * side starts the silence (st_silence). */
 typedef struct {
-    uint32_t next_seq;           /* the sequence number after its newest byte */
+    uint32_t next_seq;           /* the sequence number after its newest byte in order */
+    uint32_t ack;                /* the other side's bytes it acknowledged */
+    uint16_t max_seg;            /* its largest segment: a full-size one is near it */
+    uint16_t reply_code;         /* server: a multi-line reply goes on ("250-"), with this code */
+    uint8_t  dot;                /* client body: how much of a "." line the last line start holds */
+    bool     line_start;         /* client body: the next byte begins a line */
     bool     seq_known;
+    bool     ack_known;
     bool     fin;
     bool     rst;
 } st_direction;
@@ -112,14 +120,12 @@ typedef struct {
  * showed during it. */
 typedef struct {
     int64_t  since_ts;           /* the last payload (or the connection's opening) */
-    int64_t  window_closed_ts;   /* when the server's window closed */
-    int64_t  window_closed_ns;   /* how long it was closed before, in this silence */
     uint32_t since_frame;
+    uint32_t hole;               /* the largest sequence hole of the silence that its receiver never acknowledged */
     uint16_t retrans;
     uint16_t retrans_full;
-    uint16_t max_client_seg;
+    uint8_t  hole_side;          /* st_side whose bytes went missing */
     bool     start_known;        /* read in step: intervals from it are real */
-    bool     window_closed;      /* the server advertises a zero window now */
 } st_silence;
 
 /* The close: the first FIN (or the ending reply before it), the first
@@ -139,6 +145,8 @@ typedef struct {
     bool     rst_noted;
 } st_close;
 
+struct st_session_ext;
+
 typedef struct {
     st_direction dir[2];         /* client, server (index st_side - 1) */
     st_silence   silence;
@@ -148,11 +156,13 @@ typedef struct {
     uint32_t     timeout_start_frame;
     uint32_t     first_frame;
     st_close     close;
-    uint64_t     data_bytes;
-    uint64_t     bdat_left;      /* chunk bytes the server still waits for */
+    uint64_t     data_bytes;     /* message bytes received, up to the "." line */
+    uint32_t     bdat_left;      /* chunk bytes the server still waits for (saturated) */
+    uint32_t     body_seq;       /* the client's sequence number where the body began */
+    uint32_t     eom_seq;        /* ... and after its "." line, once sent */
     uint32_t     explained_frame;/* the last frame with an explanation */
+    struct st_session_ext *ext;  /* what few sessions need, from st_config.alloc */
     st_pending   pending;
-    uint16_t     open_reply;     /* a multi-line reply goes on in the next segment */
     uint8_t      phase;          /* st_phase */
     uint8_t      after;          /* st_after: the command last answered */
     uint8_t      mta;            /* st_mta, from the greeting, EHLO reply or 421 */
@@ -161,10 +171,18 @@ typedef struct {
     bool         goodbye;        /* QUIT was answered by 221 */
     bool         auth_reply_owed;/* after 334: the client's next line answers it */
     bool         inspected;      /* a firewall rewrites the dialogue */
-    bool         tls;            /* STARTTLS was accepted: TLS records follow */
+    bool         tls;            /* TLS records follow: STARTTLS was accepted, or the port's TLS */
+    bool         decrypted;      /* the front end decrypts them: the dialogue goes on inside */
+    bool         body_seq_known; /* body_seq is set */
+    bool         eom_sent;       /* the client sent its "." line: eom_seq is set */
+    bool         implicit_tls;   /* the port speaks TLS from the first byte */
 } st_session;
 
 void st_session_init(st_session *session);
+
+/* A session on a port that speaks TLS from the first byte (465, or one set
+ * with Decode As): the handshake comes before the greeting. */
+void st_session_init_tls(st_session *session);
 
 /* The phase as a report or a test sees it: UNSYNCED when the side that
  * owes the next word is not known. */
@@ -178,6 +196,7 @@ bool st_session_restarts(const st_session *session, const st_segment *segment);
 typedef struct {
     uint32_t  first_frame;
     uint32_t  explained_frame;   /* the last frame with an explanation, or 0 */
+    bool      encrypted;         /* the session went on inside TLS */
     uint8_t   mta;               /* st_mta */
     st_ending ending;
     uint16_t  reply_code;        /* ST_END_REPLY */

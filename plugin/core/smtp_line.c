@@ -177,3 +177,20 @@ bool st_reply_parse(const char *line, size_t len, st_reply *out)
         find_trailing_status(out);
     return true;
 }
+
+bool st_looks_like_reply(const uint8_t *data, size_t len)
+{
+    unsigned code;
+
+    return len >= 4 && st_reply_code((const char *)data, len, &code) && (data[3] == ' ' || data[3] == '-') &&
+           code >= 200 && code < 600;
+}
+
+bool st_looks_like_command(const uint8_t *data, size_t len)
+{
+    size_t word = 0;
+
+    while (word < len && word < 9 && data[word] != ' ' && data[word] != '\r' && data[word] != '\n')
+        word++;
+    return word >= 4 && word < len && st_command_verb((const char *)data, word) != ST_AFTER_UNKNOWN;
+}

@@ -58,6 +58,12 @@ typedef struct {
  * Accepts "421-..." continuation syntax and a status in qmail's "(#4.4.2)". */
 bool st_reply_parse(const char *line, size_t len, st_reply *out);
 
+/* Whether bytes begin as a server reply ("250 ", "421-") or as a client
+ * command (a verb the dialogue knows): a front end that does not know
+ * which end is the server asks. */
+bool st_looks_like_reply(const uint8_t *data, size_t len);
+bool st_looks_like_command(const uint8_t *data, size_t len);
+
 /* The code of a reply line ("250-..." or "421 ..."): false when the line
  * does not begin with three digits.  The one parser of reply codes. */
 bool st_reply_code(const char *line, size_t len, unsigned *code);

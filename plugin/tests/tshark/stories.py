@@ -32,7 +32,7 @@ CAUSES = {16: ['Client silent for 299.990 s after DATA (1448 bytes), since frame
                'smtp-inspection: a masked banner or XXXX commands: a firewall rewrites SMTP',
                'Turn off SMTP inspection on the firewall first (Cisco ASA: no inspect esmtp, PIX: no fixup protocol '
                'smtp 25): it masks the banner and rewrites commands'],
-          94: ['Server silent for 600.003 s after END-OF-MESSAGE (27 bytes), since frame 93',
+          94: ['Server silent for 600.003 s after END-OF-MESSAGE (24 bytes), since frame 93',
                'The client gave up after 600.003 s, matching Postfix client smtp_data_done_timeout and Exim '
                'final_timeout defaults (600 s); cause server-slow: the server did not answer',
                'Fix the server first: it did not answer after END-OF-MESSAGE for 600.003 s (look at its milters, '
@@ -55,8 +55,8 @@ CAUSES = {16: ['Client silent for 299.990 s after DATA (1448 bytes), since frame
                 'cause client-idle: the client was silent with nothing else on the wire',
                 'Fix the network first: raise the idle timeout of the load balancer or firewall between the hosts '
                 'above the SMTP timeouts (over 300 s); it reset a connection idle for 240.500 s'],
-          122: ['Client silent for 300.020 s after END-OF-MESSAGE (29 bytes), since frame 121',
-                '421 4.4.2 after END-OF-MESSAGE (29 bytes): server gave up after 300.020 s of client silence',
+          122: ['Client silent for 300.020 s after END-OF-MESSAGE (26 bytes), since frame 121',
+                '421 4.4.2 after END-OF-MESSAGE (26 bytes): server gave up after 300.020 s of client silence',
                 'The server gave up after 300.020 s, matching Postfix smtpd_timeout default (300 s); cause '
                 'client-idle: the client was silent with nothing else on the wire',
                 'Fix the sender first: find what kept it silent after END-OF-MESSAGE (a milter, a content filter, '
@@ -196,7 +196,7 @@ CLASSES = {4: ['421 4.7.0 in reply to CONNECT: server ends the session, not a ti
                 'The server is at capacity: the client should retry later; on the server, check its connection '
                 'limits (Postfix default_process_limit and smtpd_client_connection_count_limit, Exim '
                 'smtp_accept_max)'],
-           38: ['421 4.7.0 after EHLO: server ends the session',
+           38: ['421 4.7.0 in reply to UNKNOWN: server ends the session, not a timeout',
                 'The server ended the session with a reply of class policy; cause unknown: the capture does not tell',
                 'The server refused by policy: fix what its reply names on the client (errors, TLS, authorisation) '
                 'before retrying'],

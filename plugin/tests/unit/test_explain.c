@@ -176,10 +176,16 @@ static void test_cause_priority(void)
     g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_DNS_LOOKUP);
     ev.zero_window_ns = 5 * S;
     g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_ZERO_WINDOW);
+    ev.tls = true;
+    ev.tls_stage = ST_TLS_CLIENT_FINISHED;
+    g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_TLS_STALL);
+    /* full-size segments lost explain a handshake that stopped */
     ev.retrans_full = 2;
     g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_MTU_BLACKHOLE);
-    ev.tls = true;
-    g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_TLS_STALL);
+    /* a completed handshake is never the cause */
+    ev.retrans_full = 0;
+    ev.tls_stage = ST_TLS_DONE;
+    g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_ZERO_WINDOW);
     ev.inspected = true;
     g_assert_cmpuint(explained(base, ST_GAVE_UP_SERVER, &ev).cause, ==, ST_CAUSE_SMTP_INSPECTION);
     memset(&ev, 0, sizeof(ev));

@@ -4,6 +4,7 @@
  * next word after each frame of a session.
  */
 #include "driver.h"
+#include "core/session_steps.h"
 
 static st_phase phase(const driver *d)
 {
@@ -11,6 +12,13 @@ static st_phase phase(const driver *d)
 }
 
 #define assert_phase(d, expected) g_assert_cmpuint(phase(d), ==, (expected))
+
+/* Who owes the next word (the machine's own view, from its internal
+ * header). */
+static st_side st_expected_side(const driver *d)
+{
+    return st_expected_speaker(&d->session);
+}
 
 /* A clean session: greeting, pipelined envelope, body, BDAT, QUIT. */
 static void test_plain_dialogue(void)
@@ -57,10 +65,13 @@ static void test_plain_dialogue(void)
     assert_phase(&d, ST_PHASE_CLOSED);
 }
 
-/* STARTTLS answered by 220 opens the handshake; the client's first
- * record makes the dialogue opaque.  A refused STARTTLS changes nothing. */
+/* STARTTLS answered by 220 opens the handshake, whose stages the records
+ * move; the client's Finished ends it.  A refused STARTTLS changes nothing. */
 static void test_starttls(void)
 {
+    static const unsigned hello[] = { 22, 512 };
+    static const unsigned flight[] = { 22, 122, 20, 1, 23, 23, 23, 807, 23, 281, 23, 69 };
+    static const unsigned finished[] = { 20, 1, 23, 69 };
     driver d;
 
     driver_init(&d);
@@ -71,7 +82,40 @@ static void test_starttls(void)
     client(&d, 6 * MS, "STARTTLS\r\n");
     server(&d, 7 * MS, "220 2.0.0 Ready to start TLS\r\n");
     assert_phase(&d, ST_PHASE_TLS_HANDSHAKE);
-    body(&d, 8 * MS, "\x16\x03\x01 client hello", false);
+    g_assert_cmpuint(st_expected_side(&d), ==, ST_SIDE_CLIENT);
+    records(&d, 8 * MS, ST_SIDE_CLIENT, hello, 1, 1);
+    assert_phase(&d, ST_PHASE_TLS_HANDSHAKE);
+    g_assert_cmpuint(st_expected_side(&d), ==, ST_SIDE_SERVER);
+    records(&d, 9 * MS, ST_SIDE_SERVER, flight, 6, 2);
+    g_assert_cmpuint(st_expected_side(&d), ==, ST_SIDE_CLIENT);
+    records(&d, 10 * MS, ST_SIDE_CLIENT, finished, 2, 0);
+    assert_phase(&d, ST_PHASE_ENCRYPTED);
+    g_assert_cmpuint(st_expected_side(&d), ==, ST_SIDE_CLIENT); /* its EHLO, inside */
+}
+
+/* TLS 1.2: the server's flight ends with ServerHelloDone; the client's
+ * ChangeCipherSpec leaves the server's own owed. */
+static void test_tls12_stages(void)
+{
+    static const unsigned hello[] = { 22, 157 };
+    static const unsigned flight[] = { 22, 65, 22, 787, 22, 300 };
+    static const unsigned done[] = { 22, 4 };
+    static const unsigned kex[] = { 22, 37, 20, 1, 22, 40 };
+    static const unsigned server_fin[] = { 22, 186, 20, 1, 22, 40 };
+    driver d;
+
+    driver_init(&d);
+    greet(&d, "250-mx\r\n250 STARTTLS\r\n");
+    client(&d, 4 * MS, "STARTTLS\r\n");
+    server(&d, 5 * MS, "220 2.0.0 Ready to start TLS\r\n");
+    records(&d, 6 * MS, ST_SIDE_CLIENT, hello, 1, 1);
+    records(&d, 7 * MS, ST_SIDE_SERVER, flight, 3, 2);
+    g_assert_cmpuint(st_expected_side(&d), ==, ST_SIDE_SERVER); /* no ServerHelloDone yet */
+    records(&d, 8 * MS, ST_SIDE_SERVER, done, 1, 14);
+    g_assert_cmpuint(st_expected_side(&d), ==, ST_SIDE_CLIENT);
+    records(&d, 9 * MS, ST_SIDE_CLIENT, kex, 3, 16);
+    g_assert_cmpuint(st_expected_side(&d), ==, ST_SIDE_SERVER);
+    records(&d, 10 * MS, ST_SIDE_SERVER, server_fin, 3, 4);
     assert_phase(&d, ST_PHASE_ENCRYPTED);
 }
 
@@ -92,13 +136,35 @@ static void test_losing_and_finding_sync(void)
     feed(&d, 8 * MS, ST_SIDE_CLIENT, "half a comm", 0, false, false);
     assert_phase(&d, ST_PHASE_REPLY_OWED); /* bytes while a reply is owed are no loss of sync */
 
-    /* The client owed a command and sent bytes without one. */
+    /* A command cut across segments: the phase waits for its end. */
     driver_init(&d);
     greet(&d, "250 mx\r\n");
     feed(&d, 4 * MS, ST_SIDE_CLIENT, "MAIL FR", 0, false, false);
-    assert_phase(&d, ST_PHASE_UNSYNCED);
+    assert_phase(&d, ST_PHASE_COMMAND_OWED);
     client(&d, 5 * MS, "OM:<a@b>\r\n");
+    assert_phase(&d, ST_PHASE_REPLY_OWED);
     server(&d, 6 * MS, "250 Ok\r\n");
+    assert_phase(&d, ST_PHASE_COMMAND_OWED);
+
+    /* A frame the capture cut: what it held is not known. */
+    driver_init(&d);
+    greet(&d, "250 mx\r\n");
+    {
+        st_segment seg = { 0 };
+        seg.frame = ++d.frame;
+        seg.ts_ns = 4 * MS;
+        seg.from = ST_SIDE_CLIENT;
+        seg.seq = d.next_seq[0];
+        seg.ack = d.next_seq[1];
+        seg.len = 40;
+        seg.tcp_flags = ST_TCP_ACK;
+        seg.payload = (const uint8_t *)"MAIL FROM:<a@b>\r\nRC";
+        seg.captured = 20;
+        d.next_seq[0] += 40;
+        feed_segment(&d, &seg);
+    }
+    assert_phase(&d, ST_PHASE_UNSYNCED);
+    server(&d, 6 * MS, "250 Ok\r\n250 Ok\r\n");
     assert_phase(&d, ST_PHASE_COMMAND_OWED);
 }
 
@@ -136,6 +202,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/phase/plain-dialogue", test_plain_dialogue);
     g_test_add_func("/phase/starttls", test_starttls);
+    g_test_add_func("/phase/tls12", test_tls12_stages);
     g_test_add_func("/phase/sync", test_losing_and_finding_sync);
     g_test_add_func("/phase/mid-session", test_mid_session_start);
     g_test_add_func("/phase/greeting", test_greeting);

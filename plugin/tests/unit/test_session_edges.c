@@ -7,39 +7,21 @@
 #include "driver.h"
 
 /* A client segment of BDAT command lines, each followed by its chunk of
- * `x` bytes, as the SMTP dissector of 4.2+ splits it. */
+ * `x` bytes. */
 static st_note chunks(driver *d, int64_t at, const unsigned *sizes, unsigned n_chunks, bool last)
 {
     static char payload[8192];
-    st_segment seg = { 0 };
-    st_line lines[8];
-    st_note here, earlier;
-    uint32_t earlier_frame;
     size_t len = 0;
 
-    g_assert_cmpuint(n_chunks, <=, G_N_ELEMENTS(lines));
     for (unsigned i = 0; i < n_chunks; i++) {
         int w = g_snprintf(payload + len, sizeof(payload) - len, "BDAT %u%s\r\n", sizes[i],
                            last && i == n_chunks - 1 ? " LAST" : "");
-        lines[i].text = payload + len;
-        lines[i].len = (size_t)w;
         len += (size_t)w;
         g_assert_cmpuint(len + sizes[i], <, sizeof(payload));
         memset(payload + len, 'x', sizes[i]);
         len += sizes[i];
     }
-    seg.frame = ++d->frame;
-    seg.ts_ns = at;
-    seg.from = ST_SIDE_CLIENT;
-    seg.seq = d->next_seq[0];
-    seg.len = (uint32_t)len;
-    seg.tcp_flags = ST_TCP_ACK;
-    seg.window = 65535;
-    seg.commands = lines;
-    seg.n_commands = n_chunks;
-    d->next_seq[0] += (uint32_t)len;
-    st_session_feed(&d->session, &d->config, &seg, &here, &earlier, &earlier_frame);
-    return here;
+    return feed_bytes(d, at, ST_SIDE_CLIENT, payload, len, 0);
 }
 
 static void test_bdat_chunks(void)
@@ -88,19 +70,32 @@ static void test_bdat_chunks(void)
 static void test_client_bytes_without_a_command(void)
 {
     driver d;
+    st_note n;
 
-    /* The client owed a command; its bytes hold none the dissector saw
-     * (Wireshark 4.0 and pipelined BDAT): the server's late reply is no
-     * proof that the client was silent. */
+    /* A BDAT line and its chunk in one segment, with no line end after the
+     * chunk: the core reads both (the SMTP dissector of Wireshark 4.0 saw
+     * no command there); the server's late reply is its own silence. */
     driver_init(&d);
     greet(&d, "250-mx\r\n250 CHUNKING\r\n");
     client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
     server(&d, 5 * MS, "250 Ok\r\n");
     assert_quiet(body(&d, 6 * MS, "BDAT 10\r\n0123456789", false));
-    assert_quiet(server(&d, 20 * S, "250 2.0.0 Ok: queued\r\n"));
-    /* The reply put the session back in step. */
+    n = server(&d, 20 * S, "250 2.0.0 Ok: queued\r\n");
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_BDAT);
+    g_assert_cmpuint(n.data_bytes, ==, 10);
     assert_quiet(client(&d, 20 * S + 1 * MS, "QUIT\r\n"));
     g_assert_cmpuint(server(&d, 40 * S, "221 Bye\r\n").silent_side, ==, ST_SIDE_SERVER);
+
+    /* A command cut across segments waits for its end: no loss of sync. */
+    driver_init(&d);
+    greet(&d, "250 mx\r\n");
+    assert_quiet(client(&d, 4 * MS, "MAIL FROM:<a@"));
+    assert_quiet(client(&d, 5 * MS, "b>\r\n"));
+    n = server(&d, 30 * S, "250 Ok\r\n");
+    g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
+    g_assert_cmpuint(n.after, ==, ST_AFTER_MAIL);
 }
 
 /* What looks like an ending and is none, or less than it seems. */
@@ -108,8 +103,7 @@ static void test_endings_that_are_not_timeouts(void)
 {
     driver d;
     st_segment seg = { 0 };
-    st_note n, here, earlier;
-    uint32_t earlier_frame;
+    st_note n;
 
     /* A shutdown during a pause of the client's: a 421, no timeout. */
     driver_init(&d);
@@ -136,19 +130,7 @@ static void test_endings_that_are_not_timeouts(void)
     driver_init(&d);
     greet(&d, "250-mx\r\n250 PIPELINING\r\n");
     client(&d, 4 * MS, "MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\n");
-    seg.frame = ++d.frame;
-    seg.ts_ns = 5 * MS;
-    seg.from = ST_SIDE_SERVER;
-    seg.seq = d.next_seq[1];
-    seg.len = 12;
-    seg.tcp_flags = ST_TCP_ACK;
-    seg.window = 65535;
-    seg.replies = &(st_line){ "250-2.1.0 Ok", 12 };
-    seg.n_replies = 1;
-    seg.open_reply = 250;
-    d.next_seq[1] += 12;
-    st_session_feed(&d.session, &d.config, &seg, &here, &earlier, &earlier_frame);
-    assert_quiet(here);
+    assert_quiet(server(&d, 5 * MS, "250-2.1.0 Ok\r\n"));
     /* the rest of the MAIL reply: the RCPT reply is still owed */
     n = server(&d, 20 * S, "250 2.1.0 more\r\n");
     g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
@@ -156,12 +138,15 @@ static void test_endings_that_are_not_timeouts(void)
     g_assert_cmpuint(n.after, ==, ST_AFTER_RCPT);
     seg.frame = ++d.frame;
     seg.ts_ns = 20 * S + 1 * MS;
+    seg.from = ST_SIDE_SERVER;
     seg.seq = d.next_seq[1] - 16; /* the last segment, sent again */
+    seg.ack = d.next_seq[0];
     seg.len = 16;
-    seg.replies = &(st_line){ "421 4.4.2 mx Error: timeout exceeded", 36 };
-    seg.open_reply = 0;
-    st_session_feed(&d.session, &d.config, &seg, &here, &earlier, &earlier_frame);
-    assert_quiet(here);
+    seg.tcp_flags = ST_TCP_ACK;
+    seg.window = 65535;
+    seg.payload = (const uint8_t *)"421 4.4.2 mx Error: timeout exceeded\r\n";
+    seg.captured = 16;
+    assert_quiet(feed_segment(&d, &seg));
     n = server(&d, 50 * S, "250 2.1.5 Ok\r\n");
     g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
     g_assert_cmpuint(n.after, ==, ST_AFTER_RCPT);
@@ -237,9 +222,11 @@ static void test_garbage_is_quiet(void)
 static void test_state_stays_small(void)
 {
     /* What one session costs, whatever it sends (README: bounded memory):
-     * the glue adds addresses and report bookkeeping, and the whole record
-     * must stay within 256 bytes. */
-    g_assert_cmpuint(sizeof(st_session), <=, 176);
+     * the glue adds addresses and report bookkeeping (60 bytes), and the
+     * whole record must stay within 256 bytes.  What few sessions need (a
+     * line cut across segments, TLS records, a sequence hole) comes from
+     * the front end once, at most 200 bytes. */
+    g_assert_cmpuint(sizeof(st_session), <=, 192);
 }
 
 int main(int argc, char **argv)

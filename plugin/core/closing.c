@@ -135,7 +135,10 @@ void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg,
     n->server_timeout_ns = s->timeout_ns;
     n->exceeded_by_ns = st_elapsed(s->timeout_ns, n->client_stall_ns);
     n->idle_start_frame = s->timeout_start_frame;
-    if (n->after == ST_AFTER_NONE && s->after != ST_AFTER_NONE)
+    /* Without keys, the command the server gave up after is not known
+     * once the handshake is over. */
+    if (n->after == ST_AFTER_NONE && s->after != ST_AFTER_NONE && !(s->tls && !s->decrypted && s->ext != NULL &&
+                                                                    s->ext->stage == ST_TLS_DONE))
         n->after = s->after;
     st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, s->timeout_ns, s->timeout_start_ts, n);
     n->explain |= ST_EX_STALL;
@@ -143,22 +146,35 @@ void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg,
         n->explain |= ST_EX_POOLED;
 }
 
+/* Without keys, QUIT and 221 cannot be read: a client that resets the
+ * connection right after the server's last record, when it owed the next
+ * one, ends the session as clients do after 221 (SO_LINGER 0). */
+static bool quick_client_reset(const st_session *s, const st_segment *seg, const st_config *cfg)
+{
+    return s->tls && !s->decrypted && seg->from == ST_SIDE_CLIENT && s->ext != NULL && s->ext->stage == ST_TLS_DONE &&
+           s->ext->owes == ST_SIDE_CLIENT && st_elapsed(s->silence.since_ts, seg->ts_ns) < cfg->min_timeout_ns;
+}
+
 /* A normal end: QUIT and 221; both FINs with no ending reply; a TLS
  * close_notify with no ending (the client's RST after the server's
- * close_notify is how many close). */
-static bool ended_normally(const st_session *s)
+ * close_notify is how many close), or the client's reset as above. */
+bool st_ended_normally(const st_session *s)
 {
     bool no_ending = s->close.reply_frame == 0 && !encrypted_ending(s);
     bool notified = s->ext != NULL && (s->ext->records[0].alerted || s->ext->records[1].alerted);
 
-    return s->goodbye || (no_ending && ((s->dir[0].fin && s->dir[1].fin) || (s->tls && notified)));
+    return s->goodbye ||
+           (no_ending && ((s->dir[0].fin && s->dir[1].fin) || (s->tls && (notified || (s->ext != NULL && s->ext->quick_reset)))));
 }
 
-void st_on_rst(st_session *s, const st_segment *seg, st_note *n)
+void st_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_note *n)
 {
     const st_close *c = &s->close;
-    bool normal_end = ended_normally(s);
+    bool normal_end;
 
+    if (!s->close.rst_noted && quick_client_reset(s, seg, cfg))
+        s->ext->quick_reset = true;
+    normal_end = st_ended_normally(s);
     st_dir(s, seg->from)->rst = true;
     if (c->rst_noted)
         return;
@@ -169,6 +185,8 @@ void st_on_rst(st_session *s, const st_segment *seg, st_note *n)
     n->rst_from = (uint8_t)seg->from;
     if (!normal_end || c->closed_by != ST_SIDE_NONE)
         note_close_reference(s, seg, false, n);
+    else if (!s->goodbye)
+        n->explain |= s->ext != NULL && s->ext->quick_reset ? ST_EX_QUICK_RESET : ST_EX_NOTIFIED; /* the records' end, not a 221 */
 }
 
 /* A reset after a long silence: resets reaching both ends at once, or one

@@ -109,6 +109,8 @@ enum {
     ST_EX_BOTH_RESET = 1u << 2, /* resets reached both ends at once */
     ST_EX_STALL      = 1u << 3, /* stall_ns holds the client's whole stall */
     ST_EX_UNTIMED    = 1u << 4, /* the capture does not show how long the wait was */
+    ST_EX_NOTIFIED   = 1u << 5, /* a normal end by TLS close_notify (without keys, no 221 is seen) */
+    ST_EX_QUICK_RESET = 1u << 6, /* a normal end by the client's reset right after the server's last record */
 };
 
 typedef struct {

@@ -101,6 +101,12 @@ static void message_benign_rst(const st_note *note, char *buf, size_t size)
     if (note->has & ST_HAS_CLOSE_FRAME)
         g_snprintf(buf, (gulong)size, "%s reset the connection %s after the close in frame %u: a normal ending",
                    side_title((st_side)note->rst_from), since, note->close_frame);
+    else if (note->explain & ST_EX_NOTIFIED)
+        g_snprintf(buf, (gulong)size, "%s reset the connection after the TLS close_notify: a normal ending",
+                   side_title((st_side)note->rst_from));
+    else if (note->explain & ST_EX_QUICK_RESET)
+        g_snprintf(buf, (gulong)size, "%s reset the connection right after the server's last TLS record: a normal "
+                   "ending, as far as the records tell", side_title((st_side)note->rst_from));
     else
         g_snprintf(buf, (gulong)size, "%s reset the connection after QUIT and 221: a normal ending",
                    side_title((st_side)note->rst_from));

@@ -71,7 +71,7 @@ void st_session_summary(const st_session *s, st_summary *out)
     out->reply_class = s->close.reply_class;
     if (s->ending != ST_END_OPEN)
         out->ending = (st_ending)s->ending;
-    else if (s->goodbye || s->close.closed_by != ST_SIDE_NONE)
+    else if (s->close.closed_by != ST_SIDE_NONE || st_ended_normally(s))
         out->ending = ST_END_OK;
     else if (s->dir[0].rst || s->dir[1].rst)
         out->ending = ST_END_RESET;
@@ -308,7 +308,7 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     if (f.fin)
         st_on_fin(s, cfg, seg, &f, here);
     if (f.rst)
-        st_on_rst(s, seg, here);
+        st_on_rst(s, cfg, seg, here);
     if (f.fresh > 0)
         st_mark_last_payload(s, seg);
     if (f.rst && !f.had_rst) {

@@ -59,6 +59,7 @@ typedef struct st_session_ext {
     uint8_t    owes;             /* encrypted: st_side that owes the next record */
     bool       tls13;
     bool       client_spoke;     /* encrypted: the client sent an application record */
+    bool       quick_reset;      /* the client reset right after the server's last record */
     /* The server's records after a client silence (an encrypted ending). */
     uint8_t    ending_records;
     uint16_t   ending_sizes[2];
@@ -167,8 +168,9 @@ st_side st_tls_expected(const st_session *s);
 /* ---- closing.c ---- */
 
 bool st_server_closed(const st_session *s);
+bool st_ended_normally(const st_session *s);
 void st_on_fin(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n);
-void st_on_rst(st_session *s, const st_segment *seg, st_note *n);
+void st_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_note *n);
 void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t bytes, unsigned commands,
                      st_note *n);
 void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,

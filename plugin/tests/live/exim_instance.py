@@ -36,8 +36,12 @@ def config(base, port):
         "smtp_receive_timeout = %ds" % SMTPD_TIMEOUT,
         "host_lookup =",
         "rfc1413_hosts =",
-        "keep_environment =",
-        "tls_advertise_hosts =",
+        # GnuTLS writes the server's key log where SSLKEYLOGFILE says (the
+        # daemon runs as root, the file lies in the spool): Wireshark reads it.
+        "keep_environment = SSLKEYLOGFILE",
+        "tls_advertise_hosts = *",
+        "tls_certificate = %s/cert.pem" % base,
+        "tls_privatekey = %s/key.pem" % base,
         "acl_smtp_rcpt = acl_check_rcpt",
         "begin acl",
         "acl_check_rcpt:",
@@ -84,6 +88,23 @@ def shared_libraries(deb):
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
 
 
+def keylog_path(base):
+    """Where the server's TLS keys go (inside the spool: Exim keeps only such
+    a path for SSLKEYLOGFILE)."""
+    return os.path.join(os.path.abspath(base), "spool", "tls-keys.log")
+
+
+def certificate(base):
+    """A throw-away self-signed certificate, readable by Exim's user."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=exim.smtp-timeout.test", "-keyout", os.path.join(base, "key.pem"),
+                    "-out", os.path.join(base, "cert.pem")], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    for name in ("key.pem", "cert.pem"):
+        shutil.chown(os.path.join(base, name), user="Debian-exim")
+        os.chmod(os.path.join(base, name), 0o600)
+
+
 def start(base, port):
     base = os.path.abspath(base)
     stop(base)
@@ -108,7 +129,9 @@ def start(base, port):
     with open(conf, "w", encoding="utf-8") as f:
         f.write(config(base, port))
     os.chmod(conf, 0o644)
-    subprocess.run([exim, "-C", conf, "-bd", "-oP", os.path.join(base, "exim.pid")], check=True)
+    certificate(base)
+    env = dict(os.environ, SSLKEYLOGFILE=keylog_path(base))
+    subprocess.run([exim, "-C", conf, "-bd", "-oP", os.path.join(base, "exim.pid")], check=True, env=env)
     for _ in range(100):
         if listening(port):
             return

@@ -10,7 +10,12 @@ Postfix configuration is neither read nor changed, and its instance stays
 stopped.
 
     postfix_instance.py start DIR PORT
+    postfix_instance.py start-sender DIR RELAY_PORT
     postfix_instance.py stop DIR
+
+A sender instance listens nowhere: mail submitted with its sendmail
+(`sendmail -C DIR/etc`) goes to the server instance on RELAY_PORT, with
+STARTTLS when the server offers it, as a real relay delivers.
 """
 
 import os
@@ -63,12 +68,42 @@ def main_cf(p, port):
     ])
 
 
+def sender_cf(p, relay_port):
+    """A second Postfix, the sender: no listener, everything relayed to the
+    server instance."""
+    return "\n".join([
+        "compatibility_level = 3.6",
+        "queue_directory = %s" % p["queue"],
+        "data_directory = %s" % p["data"],
+        "mail_owner = postfix",
+        "setgid_group = postdrop",
+        "myhostname = relay.smtp-timeout.test",
+        "mydomain = smtp-timeout.test",
+        "myorigin = $myhostname",
+        "mydestination =",
+        "alias_maps =",
+        "alias_database =",
+        "inet_interfaces = loopback-only",
+        "inet_protocols = ipv4",
+        "relayhost = [127.0.0.1]:%d" % relay_port,
+        "smtp_tls_security_level = may",
+        "smtp_tls_loglevel = 1",
+        "smtp_dns_support_level = disabled",
+        "maillog_file = %s" % p["log"],
+        "maillog_file_prefixes = %s" % p["base"],
+        "",
+    ])
+
+
 def master_cf(port):
-    """Debian's stock master.cf, with smtpd on our port (chroot is turned off later)."""
+    """Debian's stock master.cf, with smtpd on our port and, on the one after
+    Exim's (port + 2), in wrapper mode: TLS from the first byte, as on 465
+    (chroot is turned off later)."""
     lines = []
     for line in open("/usr/share/postfix/master.cf.dist", encoding="utf-8"):
         if line.startswith("smtp      inet"):
             line = "%d inet n - n - - smtpd\n" % port
+            line += "%d inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n" % (port + 2)
         lines.append(line)
     return "".join(lines)
 
@@ -87,7 +122,7 @@ def master_pid(p):
         return None
 
 
-def start(base, port):
+def start(base, port, sender=False):
     p = paths(base)
     if master_pid(p):
         stop(base)
@@ -96,9 +131,9 @@ def start(base, port):
     for d in ("conf", "queue", "data"):
         os.makedirs(p[d])
     with open(os.path.join(p["conf"], "main.cf"), "w", encoding="utf-8") as f:
-        f.write(main_cf(p, port))
+        f.write(sender_cf(p, port) if sender else main_cf(p, port))
     with open(os.path.join(p["conf"], "master.cf"), "w", encoding="utf-8") as f:
-        f.write(master_cf(port))
+        f.write(sender_master_cf() if sender else master_cf(port))
     run("postconf", "-c", p["conf"], "-F", "*/*/chroot = n")
     run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + HOSTNAME,
         "-keyout", os.path.join(p["conf"], "key.pem"), "-out", os.path.join(p["conf"], "cert.pem"))
@@ -107,10 +142,16 @@ def start(base, port):
     run("postfix", "-c", p["conf"], "set-permissions")
     run("postfix", "-c", p["conf"], "start")
     for _ in range(100):
-        if master_pid(p) and listening(port):
+        if master_pid(p) and (sender or listening(port)):
             return
         time.sleep(0.1)
     raise SystemExit("Postfix did not start listening on port %d: %s" % (port, open(p["log"]).read()))
+
+
+def sender_master_cf():
+    """Debian's stock master.cf without its smtpd listener."""
+    return "".join(l for l in open("/usr/share/postfix/master.cf.dist", encoding="utf-8")
+                   if not l.startswith("smtp      inet"))
 
 
 def make_traversable_dirs(path):
@@ -149,6 +190,8 @@ def command_line(argv, start_fn, stop_fn, usage):
     """`start DIR PORT` or `stop DIR`, for this script and exim_instance.py."""
     if len(argv) == 4 and argv[1] == "start":
         start_fn(argv[2], int(argv[3]))
+    elif len(argv) == 4 and argv[1] == "start-sender" and start_fn is start:
+        start(argv[2], int(argv[3]), sender=True)
     elif len(argv) == 3 and argv[1] == "stop":
         stop_fn(argv[2])
     else:

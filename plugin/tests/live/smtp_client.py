@@ -3,6 +3,11 @@
 """A scripted SMTP client that misbehaves on purpose, for the live tests.
 
     smtp_client.py HOST PORT SCENARIO [--stall S] [--body N] [--count N]
+                   [--tls starttls|implicit] [--tls-version 1.2|1.3] [--keylog FILE]
+
+With --tls the dialogue goes on inside TLS (after STARTTLS and a second
+EHLO, or from the first byte); --keylog writes the session keys as the NSS
+key log that Wireshark reads.
 
 Scenarios:
   stall-after-354   pipeline RCPT+DATA in one segment, get 354, stall S
@@ -12,20 +17,38 @@ Scenarios:
   starttls-idle     STARTTLS, get 220, never start TLS, stall S seconds
   pause             get 354, pause S seconds (below the timeout), finish
   clean             a normal session, N of them at once with --count
+  no-finished       STARTTLS, get 220, send a ClientHello, read the
+                    server's flight and never answer it, stall S seconds
 
 It prints one line per session: "scenario client-port outcome".
 """
 
 import argparse
 import socket
+import ssl
 import threading
 import time
 
 BODY_LINE = b"This is a line of the live test message body, 64 bytes long.. \r\n"
 
 
+def tls_context(version, keylog):
+    """A client context that takes any certificate (the test's own), of one
+    TLS version when asked, writing its keys when asked."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if version == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    elif version == "1.3":
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    if keylog:
+        ctx.keylog_filename = keylog
+    return ctx
+
+
 class Session:
-    def __init__(self, host, port):
+    def __init__(self, host, port, tls=None, ctx=None):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         # One write, one segment: pipelined commands travel together.
@@ -33,8 +56,21 @@ class Session:
         self.sock.settimeout(30)
         self.sock.connect((host, port))
         self.port = self.sock.getsockname()[1]
+        self.raw = self.sock
+        self.ctx = ctx
         self.buf = b""
+        if tls == "implicit":
+            self.sock = ctx.wrap_socket(self.raw, server_hostname="mx.smtp-timeout.test")
         self.reply()
+        if tls == "starttls":
+            self.command(b"EHLO client.smtp-timeout.test")
+            self.starttls()
+
+    def starttls(self):
+        reply = self.command(b"STARTTLS")
+        if not reply or not reply.startswith("220"):
+            raise SystemExit("expected 220 to STARTTLS, got %r" % reply)
+        self.sock = self.ctx.wrap_socket(self.raw, server_hostname="mx.smtp-timeout.test")
 
     def reply(self):
         """One whole reply; its last line."""
@@ -70,7 +106,7 @@ class Session:
             time.sleep(0.3)
             self.send(data)
             return "written"
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             return "reset"
 
     def wait_close(self):
@@ -83,9 +119,43 @@ class Session:
                 last = line
         except (ConnectionResetError, socket.timeout):
             return last or "reset"
+        except ssl.SSLError as e:
+            # Exim answers in clear inside TLS: no record, an error here.
+            return "tls error " + (e.reason or str(e))
 
-    def close(self):
+    def no_finished(self, stall):
+        """STARTTLS, then a ClientHello and nothing after the server's flight."""
+        reply = self.command(b"STARTTLS")
+        if not reply or not reply.startswith("220"):
+            raise SystemExit("expected 220 to STARTTLS, got %r" % reply)
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = self.ctx.wrap_bio(incoming, outgoing, server_hostname="mx.smtp-timeout.test")
+        try:
+            obj.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        self.raw.sendall(outgoing.read())
+        flight = self.raw.recv(65536)
+        time.sleep(stall)
+        try:
+            rest = self.raw.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            rest = b""
+        return "flight %d bytes, then %s" % (len(flight), "closed" if not rest else "%d bytes" % len(rest))
+
+    def close(self, finish="close"):
+        """close: as it comes; notify: a TLS close_notify first; reset: an
+        RST (SO_LINGER 0), as some clients end."""
+        try:
+            if finish == "notify" and self.sock is not self.raw:
+                self.sock = self.sock.unwrap()
+        except (OSError, ssl.SSLError):
+            pass
+        if finish == "reset":
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         self.sock.close()
+        if self.raw is not self.sock:
+            self.raw.close()
 
 
 def body(size):
@@ -93,8 +163,8 @@ def body(size):
     return BODY_LINE * max(1, round(size / len(BODY_LINE)))
 
 
-def run(host, port, scenario, stall, size):
-    s = Session(host, port)
+def run(host, port, scenario, stall, size, tls=None, ctx=None, finish="close"):
+    s = Session(host, port, None if scenario == "no-finished" else tls, ctx)
     outcome = ""
     if scenario == "stall-after-354":
         s.until_354()
@@ -114,6 +184,9 @@ def run(host, port, scenario, stall, size):
         s.command(b"STARTTLS")
         time.sleep(stall)
         outcome = s.wait_close()
+    elif scenario == "no-finished":
+        s.command(b"EHLO client.smtp-timeout.test")
+        outcome = s.no_finished(stall)
     elif scenario in ("pause", "clean"):
         s.until_354()
         time.sleep(stall if scenario == "pause" else 0)
@@ -123,7 +196,7 @@ def run(host, port, scenario, stall, size):
         outcome = "%s / %s" % (queued, bye)
     else:
         raise SystemExit("unknown scenario " + scenario)
-    s.close()
+    s.close(finish)
     return "%s %d %s" % (scenario, s.port, outcome)
 
 
@@ -135,11 +208,16 @@ def main():
     ap.add_argument("--stall", type=float, default=0)
     ap.add_argument("--body", type=int, default=2000)
     ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--tls", choices=["starttls", "implicit"])
+    ap.add_argument("--tls-version", choices=["1.2", "1.3"])
+    ap.add_argument("--keylog")
+    ap.add_argument("--finish", choices=["close", "notify", "reset"], default="close")
     args = ap.parse_args()
     results = [None] * args.count
+    ctx = tls_context(args.tls_version, args.keylog)
 
     def one(i):
-        results[i] = run(args.host, args.port, args.scenario, args.stall, args.body)
+        results[i] = run(args.host, args.port, args.scenario, args.stall, args.body, args.tls, ctx, args.finish)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(args.count)]
     for t in threads:

@@ -61,7 +61,11 @@ class Recording:
         os.chmod(self.path, 0o644)
 
 
-class Live(TsharkCase):
+class LiveCase(TsharkCase):
+    """What every live test needs: a capture around a client, the server's
+    log lines of the time.  The server is the private Postfix unless a
+    subclass says otherwise."""
+
     @classmethod
     def setUpClass(cls):
         if os.geteuid() != 0:
@@ -112,6 +116,9 @@ class Live(TsharkCase):
         row = ending[0]
         self.assertLess(abs(float(row[5]) - TIMEOUT), 0.5, "idle %s is not within 0.5 s of %s" % (row[5], TIMEOUT))
         return row, rows
+
+
+class Live(LiveCase):
 
     def test_stall_after_354(self):
         self.stall_after_354("127.0.0.1")
@@ -187,7 +194,7 @@ class Live(TsharkCase):
         self.assertEqual(len([l for l in sessions.splitlines() if ":%d " % PORT in l or ":%d\t" % PORT in l]), 20)
 
 
-class LiveExim(Live):
+class EximCase(LiveCase):
     """Exim 4.96 from Debian's exim4-daemon-light, unpacked in the build tree."""
 
     port = EXIM_PORT
@@ -201,6 +208,8 @@ class LiveExim(Live):
             sys.exit(77)
         super().setUpClass()
 
+
+class LiveExim(EximCase):
     def test_exim_stall_after_354(self):
         cap, client, log = self.record("exim-stall-after-354", "stall-after-354", "--stall", str(STALL))
         self.logged(log, r"SMTP data timeout \(message abandoned\) on connection from "

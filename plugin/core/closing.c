@@ -158,13 +158,17 @@ static bool quick_client_reset(const st_session *s, const st_segment *seg, const
 /* A normal end: QUIT and 221; both FINs with no ending reply; a TLS
  * close_notify with no ending (the client's RST after the server's
  * close_notify is how many close), or the client's reset as above. */
+static bool notified(const st_session *s)
+{
+    return s->ext != NULL && (s->ext->records[0].alerted || s->ext->records[1].alerted);
+}
+
 bool st_ended_normally(const st_session *s)
 {
     bool no_ending = s->close.reply_frame == 0 && !encrypted_ending(s);
-    bool notified = s->ext != NULL && (s->ext->records[0].alerted || s->ext->records[1].alerted);
+    bool quick = s->ext != NULL && s->ext->quick_reset;
 
-    return s->goodbye ||
-           (no_ending && ((s->dir[0].fin && s->dir[1].fin) || (s->tls && (notified || (s->ext != NULL && s->ext->quick_reset)))));
+    return s->goodbye || (no_ending && ((s->dir[0].fin && s->dir[1].fin) || (s->tls && (notified(s) || quick))));
 }
 
 void st_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_note *n)
@@ -186,7 +190,7 @@ void st_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_no
     if (!normal_end || c->closed_by != ST_SIDE_NONE)
         note_close_reference(s, seg, false, n);
     else if (!s->goodbye)
-        n->explain |= s->ext != NULL && s->ext->quick_reset ? ST_EX_QUICK_RESET : ST_EX_NOTIFIED; /* the records' end, not a 221 */
+        n->explain |= notified(s) ? ST_EX_NOTIFIED : ST_EX_QUICK_RESET; /* the records' end, not a 221 */
 }
 
 /* A reset after a long silence: resets reaching both ends at once, or one

@@ -28,7 +28,7 @@ with tempfile.TemporaryDirectory() as tmp:
 for root, dirs, files in os.walk(testdata):
     for f in files:
         rel = os.path.relpath(os.path.join(root, f), testdata)
-        if f.endswith(".pcap") and os.path.dirname(rel) and "`%s`" % rel not in readme:
+        if f.endswith((".pcap", ".pcapng")) and os.path.dirname(rel) and "`%s`" % rel not in readme:
             failures.append("%s is not listed in testdata/README.md" % rel)
 for f in failures:
     print("FAIL:", f)

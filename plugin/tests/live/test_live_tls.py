@@ -7,6 +7,7 @@ and the plugin read twice: without keys (TLS records only) and with them
 """
 
 import os
+import re
 import shutil
 import unittest
 
@@ -64,9 +65,15 @@ class TlsRecording(LiveCase):
         self.assertEqual(row[0:2], ["2", "%d,%d" % (POSTFIX_421 + OVERHEAD[version], 2 + OVERHEAD[version])])
         self.assertLess(abs(float(row[2]) - TIMEOUT), 0.5, row)
         self.assertEqual(row[3:5], ["server", "1"])
-        self.assertRegex(row[5], r"^Server sent 2 TLS records \(%d and %d bytes\) after 3\.\d{3} s of client silence, "
-                                 r"then closed: it gave up on the encrypted session$"
-                         % (POSTFIX_421 + OVERHEAD[version], 2 + OVERHEAD[version]))
+        # The silence is measured on the wire: when Nagle's algorithm holds
+        # the server's last reply for the client's delayed ACK (40 ms on
+        # loopback, seen after EHLO in TLS 1.3 behind a session ticket),
+        # it is that much shorter than the server's timer.
+        silence = re.match(r"^Server sent 2 TLS records \(%d and %d bytes\) after (\d\.\d{3}) s of client silence, "
+                           r"then closed: it gave up on the encrypted session$"
+                           % (POSTFIX_421 + OVERHEAD[version], 2 + OVERHEAD[version]), row[5])
+        self.assertIsNotNone(silence, row[5])
+        self.assertLess(abs(float(silence.group(1)) - TIMEOUT), 0.1, row[5])
         return row
 
     def late_and_reset(self, cap, *extra):
@@ -91,7 +98,7 @@ class TlsRecording(LiveCase):
                                  r"client silence$")
         self.late_and_reset(cap, *self.keyed())
         self.assertEqual(self.findings(cap, ["smtp_timeout.mta", "smtp_timeout.encrypted"], *self.decode,
-                                       *self.keyed(), "-Y", "smtp_timeout.reply_421")[0], ["postfix", "1"])
+                                       *self.keyed(), display="smtp_timeout.reply_421")[0], ["postfix", "1"])
         hint = self.late_explanation(cap, list(self.decode) + self.keyed())
         self.assertRegex(hint[2], r"^Fix the sender first: find what kept it silent after DATA \(a milter, a "
                                   r"content filter, the application\); as a mitigation, raise the server's timeout "
@@ -143,8 +150,8 @@ class LiveImplicitTls(TlsRecording):
         cap = self.stall_after_354("1.3", "implicit")
         # Without keys the greeting is encrypted: the server's software is
         # not known.
-        self.assertEqual(self.findings(cap, ["smtp_timeout.mta"], *self.decode, "-Y",
-                                       "smtp_timeout.encrypted_close")[0], ["unknown"])
+        self.assertEqual(self.findings(cap, ["smtp_timeout.mta"], *self.decode,
+                                       display="smtp_timeout.encrypted_close"), [["unknown"]])
 
 
 class LiveTlsExim(EximCase):
@@ -169,7 +176,7 @@ class LiveTlsExim(EximCase):
         row, rows = self.timeout_finding(cap, EXIM_DECODE + self.exim_keys())
         self.assertEqual(row[1:5], [after, "0" if after == "DATA" else "", "client", ""])
         self.assertEqual(self.findings(cap, ["smtp_timeout.encrypted", "smtp_timeout.cause"], *EXIM_DECODE,
-                                       *self.exim_keys(), "-Y", "smtp_timeout.reply_421")[0], ["1", "client-idle"])
+                                       *self.exim_keys(), display="smtp_timeout.reply_421")[0], ["1", "client-idle"])
 
     def test_exim_tls13_stall_after_354(self):
         self.exim_stall("1.3", "stall-after-354", r"SMTP data timeout \(message abandoned\) on connection from "
@@ -189,7 +196,7 @@ class LiveTlsExim(EximCase):
         # command timer sends the 421: both timers ran in the silence.
         rows = self.findings(cap, ["smtp_timeout.after", "smtp_timeout.tls_stage", "smtp_timeout.idle",
                                    "smtp_timeout.cause", "smtp_timeout.message"], *EXIM_DECODE,
-                             "-Y", "smtp_timeout.reply_421")
+                             display="smtp_timeout.reply_421")
         self.assertEqual(len(rows), 1, rows)
         self.assertEqual([rows[0][0], rows[0][3]], ["STARTTLS", "tls-stall"])
         self.assertLess(abs(float(rows[0][2]) - 2 * TIMEOUT), 0.5, rows)

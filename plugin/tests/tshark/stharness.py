@@ -147,9 +147,10 @@ class TsharkCase(unittest.TestCase):
         out = self.run_tool([TSHARK] + list(args))
         return out
 
-    def findings(self, capture, fields, *extra, two_pass=False):
-        """Rows of `-Y smtp_timeout -T fields` for the given fields."""
-        args = ["-r", capture, "-Y", "smtp_timeout", "-T", "fields", "-E", "occurrence=a",
+    def findings(self, capture, fields, *extra, two_pass=False, display="smtp_timeout"):
+        """Rows of `-Y smtp_timeout -T fields` (or another display filter)
+        for the given fields."""
+        args = ["-r", capture, "-Y", display, "-T", "fields", "-E", "occurrence=a",
                 "-E", "separator=|", "-E", "aggregator=;"]
         for field in fields:
             args += ["-e", field]

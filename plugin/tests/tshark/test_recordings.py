@@ -75,5 +75,130 @@ class EximRecordings(TsharkCase):
             9: ["421 after EHLO: server gave up after 3.000 s of client silence"]})
 
 
+def without_idle_start(story):
+    """The one-pass story: idle-start notes are known only to -2."""
+    return {f: m for f, m in story.items() if not m[0].startswith("Idle interval starts here")}
+
+
+class TlsRecordings(TsharkCase):
+    """Postfix and Exim inside TLS, each recording twice: a pcap (no keys:
+    TLS records only) and a pcapng holding the keys (editcap
+    --inject-secrets), which tshark uses with no option."""
+
+    DECODE = ["-d", "tcp.port==10025,smtp", "-d", "tcp.port==10026,smtp", "-d", "tls.port==10027,smtp"]
+
+    def both_passes(self, name, story):
+        cap = self.capture(name)
+        self.assertEqual(self.messages(cap, *self.DECODE, two_pass=True), story)
+        self.assertEqual(self.messages(cap, *self.DECODE), without_idle_start(story))
+        return cap
+
+    def test_tls13_without_keys(self):
+        # Postfix: "timeout after DATA (0 bytes) from localhost[127.0.0.1]"
+        cap = self.both_passes("postfix/tls13-stall-after-354.pcap", {
+            22: ["Idle interval starts here: the client stayed silent for 3.004 s, until frame 28"],
+            28: ["Server sent 2 TLS records (73 and 19 bytes) after 3.004 s of client silence, then closed: it gave "
+                 "up on the encrypted session"],
+            30: ["Client sent 1046 bytes 1.997 s after the server closed (frame 28): it stalled 5.001 s, 1.997 s past "
+                 "the server's 3.004 s timeout"],
+            31: ["Server reset the connection 1.997 s after the close in frame 28"]})
+        self.assertEqual(self.findings(cap, ["frame.number", "smtp_timeout.encrypted", "smtp_timeout.records",
+                                             "smtp_timeout.record_sizes", "smtp_timeout.gave_up",
+                                             "smtp_timeout.cause", "smtp_timeout.mta", "smtp_timeout.after"],
+                                       *self.DECODE),
+                         [["28", "1", "2", "73,19", "server", "client-idle", "postfix", ""],
+                          ["30", "1", "", "", "server", "client-idle", "postfix", ""],
+                          ["31", "1", "", "", "", "", "postfix", ""]])
+        report = self.tshark("-q", "-r", cap, *self.DECODE, "-z", "smtp_timeout,sessions,csv").splitlines()
+        self.assertEqual(report[1].split(",")[3:11],
+                         ["postfix", "encrypted timeout", "", "", "3.004", "3.004", "5.001", "server"])
+
+    def test_tls13_with_keys(self):
+        story = {
+            22: ["Idle interval starts here: the client stayed silent for 3.004 s, until frame 24"],
+            24: ["421 4.4.2 after DATA (0 bytes): server gave up after 3.004 s of client silence"],
+            30: ["Client sent 1046 bytes 1.997 s after the server closed (frame 28): it stalled 5.001 s, 1.997 s past "
+                 "the server's 3.004 s timeout"],
+            31: ["Server reset the connection 1.997 s after the close in frame 28 (421 reply in frame 24)"]}
+        cap = self.both_passes("postfix/tls13-stall-after-354-keys.pcapng", story)
+        report = self.tshark("-q", "-r", cap, *self.DECODE, "-z", "smtp_timeout,sessions,csv").splitlines()
+        self.assertEqual(report[1].split(",")[3:11],
+                         ["postfix", "421 timeout", "DATA (0 bytes)", "0", "3.004", "3.004", "5.001", "server"])
+        # The same keys as a key log file, given with -o, tell the same.
+        keys = self.capture("postfix/tls13-stall-after-354.keys")
+        plain = self.capture("postfix/tls13-stall-after-354.pcap")
+        self.assertEqual(self.messages(plain, *self.DECODE, "-o", "tls.keylog_file:" + keys, two_pass=True), story)
+
+    def test_tls12(self):
+        self.both_passes("postfix/tls12-stall-after-354.pcap", {
+            20: ["Idle interval starts here: the client stayed silent for 3.001 s, until frame 26"],
+            26: ["Server sent 2 TLS records (80 and 26 bytes) after 3.001 s of client silence, then closed: it gave "
+                 "up on the encrypted session"],
+            28: ["Client sent 1053 bytes 1.999 s after the server closed (frame 26): it stalled 5.000 s, 2.000 s past "
+                 "the server's 3.001 s timeout"],
+            29: ["Server reset the connection 1.999 s after the close in frame 26"]})
+        self.both_passes("postfix/tls12-stall-after-354-keys.pcapng", {
+            20: ["Idle interval starts here: the client stayed silent for 3.001 s, until frame 22"],
+            22: ["421 4.4.2 after DATA (0 bytes): server gave up after 3.001 s of client silence"],
+            28: ["Client sent 1053 bytes 1.999 s after the server closed (frame 26): it stalled 5.000 s, 2.000 s past "
+                 "the server's 3.001 s timeout"],
+            29: ["Server reset the connection 1.999 s after the close in frame 26 (421 reply in frame 22)"]})
+
+    def test_implicit_tls(self):
+        # Postfix in wrapper mode (TLS from the first byte, as on 465).
+        self.both_passes("postfix/implicit-tls13-stall-after-354.pcap", {
+            18: ["Idle interval starts here: the client stayed silent for 3.003 s, until frame 24"],
+            24: ["Server sent 2 TLS records (73 and 19 bytes) after 3.003 s of client silence, then closed: it gave "
+                 "up on the encrypted session"],
+            26: ["Client sent 1046 bytes 1.997 s after the server closed (frame 24): it stalled 5.000 s, 1.997 s past "
+                 "the server's 3.003 s timeout"],
+            27: ["Server reset the connection 1.997 s after the close in frame 24"]})
+        cap = self.both_passes("postfix/implicit-tls13-stall-after-354-keys.pcapng", {
+            18: ["Idle interval starts here: the client stayed silent for 3.003 s, until frame 20"],
+            20: ["421 4.4.2 after DATA (0 bytes): server gave up after 3.003 s of client silence"],
+            26: ["Client sent 1046 bytes 1.997 s after the server closed (frame 24): it stalled 5.000 s, 1.997 s past "
+                 "the server's 3.003 s timeout"],
+            27: ["Server reset the connection 1.997 s after the close in frame 24 (421 reply in frame 20)"]})
+        # The greeting, read inside TLS, names the server.
+        self.assertEqual(self.findings(cap, ["frame.number", "smtp_timeout.mta"], *self.DECODE),
+                         [["20", "postfix"], ["26", "postfix"], ["27", "postfix"]])
+
+    def test_handshake_never_finished(self):
+        # Postfix: "SSL_accept error ... Connection timed out", "lost connection after STARTTLS"
+        cap = self.both_passes("postfix/tls-no-finished.pcap", {
+            12: ["Idle interval starts here: the client stayed silent for 3.003 s, until frame 14"],
+            14: ["Server closed the connection during the TLS handshake (client-finished) after STARTTLS: it gave up "
+                 "after 3.003 s of client silence"]})
+        self.assertEqual(self.findings(cap, ["smtp_timeout.tls_stage", "smtp_timeout.cause", "smtp_timeout.hint"],
+                                       *self.DECODE), [[
+            "client-finished", "tls-stall", "Fix the TLS negotiation first: check TLS versions and ciphers on both "
+            "sides, and the path MTU (large certificate flights); Postfix smtpd_starttls_timeout bounds the server's "
+            "wait"]])
+
+    def test_clean_sessions(self):
+        # Ten sessions, each closing with close_notify: chat notes at most.
+        for name in ("postfix/tls-clean.pcap", "postfix/tls-clean-keys.pcapng"):
+            cap = self.capture(name)
+            self.assertEqual(self.tshark("-r", cap, *self.DECODE, "-Y", "smtp_timeout && !smtp_timeout.rst_after_end"),
+                             "")
+            report = self.tshark("-q", "-r", cap, *self.DECODE, "-z", "smtp_timeout,sessions")
+            self.assertIn("Sessions: 10, with findings: 0 (ok 10)", report)
+
+    def test_exim_answers_in_clear(self):
+        # Exim: "SMTP data timeout (message abandoned) on connection from ..."
+        self.both_passes("exim/exim-tls13-stall-after-354.pcap", {
+            21: ["Idle interval starts here: the client stayed silent for 3.000 s, until frame 23"],
+            23: ["421 inside TLS: server gave up after 3.000 s of client silence"],
+            27: ["Client sent 1046 bytes 1.998 s after the server closed (frame 25): it stalled 5.001 s, 2.000 s past "
+                 "the server's 3.000 s timeout"],
+            28: ["Server reset the connection 1.998 s after the close in frame 25 (421 reply in frame 23)"]})
+        self.both_passes("exim/exim-tls13-stall-after-354-keys.pcapng", {
+            21: ["Idle interval starts here: the client stayed silent for 3.000 s, until frame 23"],
+            23: ["421 after DATA (0 bytes): server gave up after 3.000 s of client silence"],
+            27: ["Client sent 1046 bytes 1.998 s after the server closed (frame 25): it stalled 5.001 s, 2.000 s past "
+                 "the server's 3.000 s timeout"],
+            28: ["Server reset the connection 1.998 s after the close in frame 25 (421 reply in frame 23)"]})
+
+
 if __name__ == "__main__":
     main()

@@ -174,6 +174,48 @@ class Tools(TsharkCase):
                            status=1)
         self.assertIn("OUT must not be IN", err)
 
+    def test_annotated_copy_keeps_tls_secrets(self):
+        # A copy of a keyed capture, and of a bare one with --keylog: both
+        # carry the secrets, so Wireshark without the plugin and without a
+        # key file shows the 421 inside TLS beside the comments.
+        decode = ["-d", "tcp.port==10025,smtp"]
+        keyed = os.path.join(self.out, "tls-keyed-annotated.pcapng")
+        out, _ = self.tool("smtp-timeout-annotate", self.capture("postfix/tls13-stall-after-354-keys.pcapng"),
+                           keyed, *decode)
+        self.assertEqual(out, "%s: 4 frames annotated\n" % keyed)
+        given = os.path.join(self.out, "tls-given-annotated.pcapng")
+        out, _ = self.tool("smtp-timeout-annotate", "--keylog", self.capture("postfix/tls13-stall-after-354.keys"),
+                           self.capture("postfix/tls13-stall-after-354.pcap"), given, *decode)
+        self.assertEqual(out, "%s: 4 frames annotated\n" % given)
+        for copy in (keyed, given):
+            shown = self.without_plugin("-r", copy, *decode, "-Y", "smtp.response.code == 421", "-T", "fields",
+                                        "-e", "frame.number", "-e", "smtp.response", "-e", "frame.comment")
+            self.assertEqual(shown.split("\t")[:2], ["24", "421 4.4.2 mx.smtp-timeout.test Error: timeout exceeded\\r\\n"])
+            self.assertEqual(shown.split("\t")[2].split("\\n")[0],
+                             "smtp_timeout: 421 4.4.2 after DATA (0 bytes): server gave up after 3.004 s of client "
+                             "silence")
+            self.assertEqual(sorted(self.comments(copy)), [22, 24, 30, 31])
+
+    def test_scan_with_decode_as_and_a_key_log(self):
+        folder = os.path.join(self.home, "tls-captures")
+        os.makedirs(folder)
+        for name in ("postfix/tls13-stall-after-354.pcap", "postfix/tls-clean.pcap"):
+            shutil.copy(self.capture(name), folder)
+        os.chmod(folder, 0o755)
+        out, _ = self.tool("smtp-timeout-scan", folder)
+        self.assertEqual(out.splitlines()[1:], [], "not SMTP without Decode As")
+        out, err = self.tool("smtp-timeout-scan", "-d", "tcp.port==10025,smtp", folder)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual([(r["ending"], r["after"], r["idle_s"], r["gave_up"]) for r in rows],
+                         [("encrypted timeout", "", "3.004", "server")])
+        self.assertEqual(err.splitlines()[-1], "2 captures, 0 unreadable; 11 sessions, 1 with findings "
+                                               "(encrypted timeout 1)")
+        out, _ = self.tool("smtp-timeout-scan", "-d", "tcp.port==10025,smtp", "--keylog",
+                           self.capture("postfix/tls13-stall-after-354.keys"), folder)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual([(r["ending"], r["after"], r["data_bytes"], r["finding_frames"]) for r in rows],
+                         [("421 timeout", "DATA (0 bytes)", "0", "24 30 31")])
+
     def scan_folder(self):
         folder = os.path.join(self.home, "captures")
         if not os.path.exists(folder):

@@ -56,6 +56,7 @@ static expert_field ei_rst_after_close = EI_INIT;
 static expert_field ei_idle_start_note = EI_INIT;
 static expert_field ei_rst_after_end = EI_INIT;
 static expert_field ei_encrypted_close = EI_INIT;
+static expert_field ei_client_gave_up = EI_INIT;
 static expert_field ei_explanation = EI_INIT;
 static expert_field ei_hint_note = EI_INIT;
 
@@ -152,6 +153,9 @@ void st_render_register(int proto)
           "An idle interval begins after this frame", EXPFILL } },
         { &ei_rst_after_end, { "smtp_timeout.rst_after_end", PI_SEQUENCE, PI_CHAT,
           "Connection reset after a normal end (QUIT and 221, or both FINs)", EXPFILL } },
+        { &ei_client_gave_up, { "smtp_timeout.client_gave_up", PI_SEQUENCE, PI_WARN,
+          "Client closed or reset the connection while the server owed it a reply: it gave up waiting",
+          EXPFILL } },
         { &ei_encrypted_close, { "smtp_timeout.encrypted_close", PI_SEQUENCE, PI_WARN,
           "Server gave up on an encrypted session (its records after the client's silence, then its close)",
           EXPFILL } },
@@ -232,7 +236,8 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
         add_time(tree, hf_exceeded_by, tvb, n->exceeded_by_ns);
     if (n->findings & ST_FIND_DATA_AFTER_CLOSE)
         proto_item_set_generated(proto_tree_add_uint(tree, hf_bytes, tvb, 0, 0, n->late_bytes));
-    if (n->findings & (ST_FIND_RST_AFTER_CLOSE | ST_FIND_RST_AFTER_END))
+    if (n->findings & (ST_FIND_RST_AFTER_CLOSE | ST_FIND_RST_AFTER_END) ||
+        (n->findings & ST_FIND_CLIENT_GAVE_UP && n->rst_from != ST_SIDE_NONE))
         add_string(tree, hf_rst_from, tvb, st_side_name((st_side)n->rst_from));
     if (n->has & ST_HAS_SINCE_CLOSE)
         add_time(tree, hf_since_close, tvb, n->since_close_ns);
@@ -282,6 +287,7 @@ static expert_field *expert_for(st_finding finding)
     case ST_FIND_RST_AFTER_CLOSE:  return &ei_rst_after_close;
     case ST_FIND_RST_AFTER_END:    return &ei_rst_after_end;
     case ST_FIND_ENCRYPTED_CLOSE:  return &ei_encrypted_close;
+    case ST_FIND_CLIENT_GAVE_UP:   return &ei_client_gave_up;
     default:                       return &ei_idle_start_note;
     }
 }

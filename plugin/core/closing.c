@@ -193,14 +193,19 @@ void st_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_no
         n->explain |= notified(s) ? ST_EX_NOTIFIED : ST_EX_QUICK_RESET; /* the records' end, not a 221 */
 }
 
+/* Resets reaching both ends at once. */
+static bool resets_from_both(const st_session *s, const st_segment *seg, const st_frame *f)
+{
+    return f->had_rst && s->close.rst_from != seg->from && st_elapsed(s->close.rst_ts, seg->ts_ns) <= BOTH_RESETS_NS;
+}
+
 /* A reset after a long silence: resets reaching both ends at once, or one
  * at a known idle timer of a load balancer or firewall, are a middlebox's;
  * else the side that sent it gave up. */
 static void explain_reset(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,
                           st_note *gap)
 {
-    bool both = f->had_rst && s->close.rst_from != seg->from &&
-                st_elapsed(s->close.rst_ts, seg->ts_ns) <= BOTH_RESETS_NS;
+    bool both = resets_from_both(s, seg, f);
     bool idle_timer = st_timer_match(ST_GAVE_UP_MIDDLEBOX, ST_MTA_UNKNOWN, (st_after)gap->after, gap->idle_ns) != 0;
     st_gave_up who;
 
@@ -232,6 +237,48 @@ void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, 
     if (silent == ST_SIDE_CLIENT && f->phase != ST_PHASE_IN_BODY && f->phase != ST_PHASE_IN_BDAT)
         return;
     st_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, gap->idle_ns, s->silence.since_ts, gap);
+    if (s->ending == ST_END_OPEN)
+        s->ending = ST_END_CLIENT_GAVE_UP;
+}
+
+/* Whether the client's FIN or reset ends its own wait for the server: the
+ * server owed a word (its greeting, a reply, its TLS flight) for at least
+ * the minimum timeout, nothing had ended the session, and no middlebox's
+ * timer explains a reset. */
+static bool client_gives_up(const st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f)
+{
+    int64_t idle = st_elapsed(s->silence.since_ts, seg->ts_ns);
+
+    if (seg->from != ST_SIDE_CLIENT || !(f->fin || f->rst) || f->over || f->had_rst || f->expected != ST_SIDE_SERVER)
+        return false;
+    if (s->silence.since_frame == 0 || !s->silence.start_known || idle < cfg->min_timeout_ns)
+        return false;
+    return !(f->rst && st_timer_match(ST_GAVE_UP_MIDDLEBOX, ST_MTA_UNKNOWN,
+                                      st_waiting_after(s, ST_SIDE_SERVER), idle) != 0);
+}
+
+/* A client that gives up however short its wait: a sender's own timer ran
+ * out (Postfix's smtp_data_done_timeout, a library's socket timeout).
+ * After its end of data the server may still deliver the message, and the
+ * client, which never heard so, will send it again. */
+void st_on_client_close(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
+{
+    st_after after;
+
+    if (!client_gives_up(s, cfg, seg, f))
+        return;
+    after = st_waiting_after(s, ST_SIDE_SERVER);
+    n->findings |= ST_FIND_CLIENT_GAVE_UP;
+    st_note_interval(s, seg, ST_SIDE_SERVER, after, n);
+    if (f->rst)
+        n->rst_from = ST_SIDE_CLIENT;
+    if (s->ext != NULL && f->phase == ST_PHASE_TLS_HANDSHAKE) {
+        n->has |= ST_HAS_TLS_STAGE;
+        n->tls_stage = s->ext->stage;
+    }
+    st_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, n->idle_ns, s->silence.since_ts, n);
+    if (after == ST_AFTER_END_OF_MESSAGE)
+        n->explain |= ST_EX_DUPLICATE;
     if (s->ending == ST_END_OPEN)
         s->ending = ST_END_CLIENT_GAVE_UP;
 }

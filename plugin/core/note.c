@@ -26,6 +26,7 @@ const char *st_finding_name(st_finding finding)
     case ST_FIND_IDLE_START:       return "idle interval start";
     case ST_FIND_RST_AFTER_END:    return "reset after a normal end";
     case ST_FIND_ENCRYPTED_CLOSE:  return "encrypted close";
+    case ST_FIND_CLIENT_GAVE_UP:   return "client gave up";
     default:                       return "";
     }
 }

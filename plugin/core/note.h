@@ -32,9 +32,10 @@ typedef enum {
     ST_FIND_IDLE_START       = 1u << 5,
     ST_FIND_RST_AFTER_END    = 1u << 6, /* a reset after QUIT/221 or both FINs */
     ST_FIND_ENCRYPTED_CLOSE  = 1u << 7, /* without keys: the server gave up on an encrypted session */
+    ST_FIND_CLIENT_GAVE_UP   = 1u << 8, /* the client closed or reset while the server owed it a word */
 } st_finding;
 
-#define ST_FINDING_COUNT 8
+#define ST_FINDING_COUNT 9
 
 /* A short name for the finding, the value of smtp_timeout.finding: "gap",
  * "silent close"... */
@@ -111,6 +112,7 @@ enum {
     ST_EX_UNTIMED    = 1u << 4, /* the capture does not show how long the wait was */
     ST_EX_NOTIFIED   = 1u << 5, /* a normal end by TLS close_notify (without keys, no 221 is seen) */
     ST_EX_QUICK_RESET = 1u << 6, /* a normal end by the client's reset right after the server's last record */
+    ST_EX_DUPLICATE  = 1u << 7, /* the client gave up on the reply to its end of data: it may send the message again */
 };
 
 typedef struct {
@@ -118,7 +120,7 @@ typedef struct {
     uint32_t has;                /* st_has bits */
     uint8_t  silent_side;        /* st_side expected to speak during the interval */
     uint8_t  after;              /* st_after */
-    uint8_t  rst_from;           /* st_side */
+    uint8_t  rst_from;           /* st_side; with ST_FIND_CLIENT_GAVE_UP, CLIENT when it reset */
     uint8_t  silence_side;       /* ST_FIND_IDLE_START: who stayed silent */
     uint8_t  reply_class;        /* st_reply_class, with ST_FIND_REPLY */
     uint8_t  mta;                /* st_mta: the server software, as far as known */

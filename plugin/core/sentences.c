@@ -1,4 +1,6 @@
-/* sentences.c: the words of smtp-timeout, from the facts of a note
+/* sentences.c: the words of smtp-timeout, from the facts of a note: the
+ * findings, the explanation and the report's ending (the hints are in
+ * sentences_hints.c)
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -141,6 +143,33 @@ static void message_encrypted_close(const st_note *note, const char *idle, char 
                "encrypted session", sizes, idle);
 }
 
+/* What the client waited for, in words. */
+static void awaited(const st_note *note, char *buf, size_t size)
+{
+    st_after after = (st_after)note->after;
+    const char *name = note->has & ST_HAS_AFTER ? st_after_name(after) : "";
+
+    if (note->has & ST_HAS_TLS_STAGE)
+        g_snprintf(buf, (gulong)size, "the server's TLS flight (%s)", st_tls_stage_name((st_tls_stage)note->tls_stage));
+    else if (name[0] != '\0' && after == ST_AFTER_CONNECT)
+        g_strlcpy(buf, "the server's greeting", size);
+    else if (name[0] != '\0' && note->has & ST_HAS_DATA_BYTES && after != ST_AFTER_DATA)
+        g_snprintf(buf, (gulong)size, "the reply to %s (%" PRIu64 " bytes)", name, note->data_bytes);
+    else if (name[0] != '\0')
+        g_snprintf(buf, (gulong)size, "the reply to %s", name);
+    else
+        g_strlcpy(buf, note->opaque ? "the server's next TLS record" : "the server", size);
+}
+
+static void message_client_gave_up(const st_note *note, const char *idle, char *buf, size_t size)
+{
+    char what[96];
+
+    awaited(note, what, sizeof(what));
+    g_snprintf(buf, (gulong)size, "Client %s the connection after %s waiting for %s: it gave up",
+               note->rst_from == ST_SIDE_CLIENT ? "reset" : "closed", idle, what);
+}
+
 void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size)
 {
     char after[64], idle[32];
@@ -166,6 +195,9 @@ void st_note_message(const st_note *note, st_finding finding, char *buf, size_t 
     case ST_FIND_DATA_AFTER_CLOSE:
         message_late_data(note, buf, size);
         break;
+    case ST_FIND_CLIENT_GAVE_UP:
+        message_client_gave_up(note, idle, buf, size);
+        break;
     case ST_FIND_RST_AFTER_CLOSE:
         message_rst(note, buf, size);
         break;
@@ -189,8 +221,7 @@ const char *st_note_timer(const st_note *n)
     return n->has & ST_HAS_EXPLANATION ? st_timer_text(n->timer) : "";
 }
 
-/* "none answered", or "1 unanswered, 2 failed; the slowest answer after 8.000 s" */
-static void dns_summary(const st_note *n, char *buf, size_t size)
+void st_dns_summary(const st_note *n, char *buf, size_t size)
 {
     char t[32];
     const char *sep = "";
@@ -240,7 +271,7 @@ static void evidence(const st_note *n, char *buf, size_t size)
 
     switch ((st_cause)n->cause) {
     case ST_CAUSE_DNS_LOOKUP:
-        dns_summary(n, summary, sizeof(summary));
+        st_dns_summary(n, summary, sizeof(summary));
         g_snprintf(buf, (gulong)size, "%u DNS %s from the client during the silence, %s", n->ev_count,
                    n->ev_count == 1 ? "query" : "queries", summary);
         break;
@@ -302,193 +333,9 @@ void st_note_explanation(const st_note *n, char *buf, size_t size)
                    "cause %s: %s", side, cause, why);
     else
         g_snprintf(buf, (gulong)size, "The %s gave up after %s%s%s; cause %s: %s", side, t, timer, rfc, cause, why);
-}
-
-/* ---- the hint ---- */
-
-/* A value in the setting's own units. */
-static void format_value(st_units units, unsigned secs, char *buf, size_t size)
-{
-    if (units == ST_UNITS_HMS)
-        g_snprintf(buf, (gulong)size, "%02u:%02u:%02u", secs / 3600, secs / 60 % 60, secs % 60);
-    else if (units == ST_UNITS_MS)
-        g_snprintf(buf, (gulong)size, "%u000", secs);
-    else
-        g_snprintf(buf, (gulong)size, "%u", secs);
-}
-
-/* The table's way to set a value, with "{value}" filled in. */
-static void fill_in(const char *template, const char *value, char *buf, size_t size)
-{
-    const char *at = strstr(template, "{value}");
-
-    if (at == NULL) {
-        g_strlcpy(buf, template, size);
-        return;
-    }
-    g_snprintf(buf, (gulong)size, "%.*s%s%s", (int)(at - template), template, value, at + strlen("{value}"));
-}
-
-/* The server's setting by name, or how to set it to secs (> 0). */
-static void server_setting(const st_note *n, const st_advice *a, unsigned secs, char *buf, size_t size)
-{
-    const st_mta_profile *p = st_mta_profile_of((st_mta)n->mta);
-    const char *name = a->in_body && p->setting_body != NULL ? p->setting_body : p->setting;
-    const char *set_to = a->in_body && p->set_to_body != NULL ? p->set_to_body : p->set_to;
-    char value[32];
-
-    if (p->fixed != NULL) {
-        g_strlcpy(buf, p->fixed, size);
-    } else if (secs > 0) {
-        format_value(p->units, secs, value, sizeof(value));
-        fill_in(set_to, value, buf, size);
-    } else {
-        g_strlcpy(buf, name, size);
-    }
-}
-
-/* What to raise on the server meanwhile, as the end of the hint. */
-static void raise_clause(const st_note *n, const st_advice *a, char *buf, size_t size)
-{
-    char setting[160], t[32];
-
-    buf[0] = '\0';
-    switch (a->raise) {
-    case ST_RAISE_FIXED:
-        server_setting(n, a, 0, setting, sizeof(setting));
-        g_snprintf(buf, (gulong)size, "; on the server side: %s", setting);
-        break;
-    case ST_RAISE_TO_VALUE:
-        st_format_duration(n->client_stall_ns, t, sizeof(t));
-        server_setting(n, a, a->value_s, setting, sizeof(setting));
-        g_snprintf(buf, (gulong)size, "; as a mitigation, raise the server's timeout above the %s stall: %s", t,
-                   setting);
-        break;
-    case ST_RAISE_ABOVE_STALL:
-        server_setting(n, a, 0, setting, sizeof(setting));
-        g_snprintf(buf, (gulong)size, "; as a mitigation, raise %s above the client's stall", setting);
-        break;
-    case ST_RAISE_FROM_TIMED:
-        st_format_duration(n->timed_ns, t, sizeof(t));
-        server_setting(n, a, 0, setting, sizeof(setting));
-        g_snprintf(buf, (gulong)size, "; as a mitigation, raise %s (%s here) above the client's stall", setting, t);
-        break;
-    default:
-        break;
-    }
-}
-
-static const char *tls_setting(st_mta mta)
-{
-    const st_mta_profile *p = st_mta_profile_of(mta);
-
-    return p->tls_setting != NULL ? p->tls_setting : st_mta_profile_of(ST_MTA_UNKNOWN)->tls_setting;
-}
-
-static void hint_dns(const st_note *n, const char *rest, char *buf, size_t size)
-{
-    char summary[128];
-    bool failed = n->ev_unanswered == 0 && n->ev_failed > 0 && n->ev_ns < ST_DNS_SLOW_NS;
-
-    dns_summary(n, summary, sizeof(summary));
-    g_snprintf(buf, (gulong)size, "Fix the sender first: %s (%u %s, %s)%s",
-               failed ? "its DNS lookups failed" : "it was waiting for DNS", n->ev_count,
-               n->ev_count == 1 ? "query" : "queries", summary, rest);
-}
-
-/* The hints that need figures of the note. */
-static void hint_with_figures(const st_note *n, const st_advice *a, const char *after, const char *rest,
-                              char *buf, size_t size)
-{
-    char t[32];
-
-    switch (a->fix) {
-    case ST_FIX_MIDDLEBOX:
-        st_format_duration(n->timed_ns, t, sizeof(t));
-        g_snprintf(buf, (gulong)size, "Fix the network first: raise the idle timeout of the load balancer or firewall "
-                   "between the hosts above the SMTP timeouts (over 300 s); it reset a connection idle for %s", t);
-        break;
-    case ST_FIX_SENDER_DNS:
-        hint_dns(n, rest, buf, size);
-        break;
-    case ST_FIX_SENDER:
-        g_snprintf(buf, (gulong)size, "Fix the sender first: find what kept it silent%s (a milter, a content "
-                   "filter, the application)%s", after, rest);
-        break;
-    case ST_FIX_SENDER_UNTIMED:
-        g_snprintf(buf, (gulong)size, "Fix the sender first: the server's wait for it ran out%s; find what kept "
-                   "it silent (a milter, a content filter, the application)%s", after, rest);
-        break;
-    case ST_FIX_SERVER_READING:
-        st_format_duration(n->ev_ns, t, sizeof(t));
-        g_snprintf(buf, (gulong)size, "Fix the server first: it stopped reading (zero window for %s); check its "
-                   "load, disk and content filters", t);
-        break;
-    case ST_FIX_PATH_LOSS:
-        g_snprintf(buf, (gulong)size, "Fix the network path first: %u segments were sent again during the silence",
-                   n->ev_count);
-        break;
-    case ST_FIX_TLS:
-        g_snprintf(buf, (gulong)size, "Fix the TLS negotiation first: check TLS versions and ciphers on both sides, "
-                   "and the path MTU (large certificate flights); %s bounds the server's wait",
-                   tls_setting((st_mta)n->mta));
-        break;
-    case ST_FIX_SERVER_SLOW:
-        st_format_duration(n->idle_ns, t, sizeof(t));
-        g_snprintf(buf, (gulong)size, "Fix the server first: it did not answer%s for %s (look at its milters, "
-                   "policy services and content filters); the client's timer: %s", after, t,
-                   st_client_settings((st_after)n->after));
-        break;
-    default:
-        buf[0] = '\0';
-        break;
-    }
-}
-
-/* The hints that are the same words every time. */
-static const char *fixed_hint(const st_note *n, st_fix fix)
-{
-    switch (fix) {
-    case ST_FIX_SERVER_STRESS:
-        return "Fix the server first: Postfix is likely in stress mode (a 10 s timeout); raise its process limit "
-               "(default_process_limit, or maxproc of the smtp service in master.cf) rather than smtpd_timeout";
-    case ST_FIX_SENDER_POOL: /* idle by design: no server setting to raise */
-        return "Fix the sender first: close pooled connections before the server's timeout, or check them with "
-               "NOOP before reuse";
-    case ST_FIX_PATH_MTU:
-        return "Fix the network path first: full-size segments do not get through (an MTU black hole); allow ICMP "
-               "fragmentation-needed on the path or clamp the TCP MSS";
-
-    case ST_FIX_INSPECTION:
-        return "Turn off SMTP inspection on the firewall first (Cisco ASA: no inspect esmtp, PIX: no fixup protocol "
-               "smtp 25): it masks the banner and rewrites commands";
-    case ST_FIX_BY_CLASS:
-        return st_reply_class_hint((st_reply_class)n->reply_class);
-    default:
-        return NULL;
-    }
-}
-
-void st_note_hint(const st_note *n, char *buf, size_t size)
-{
-    st_advice a;
-    char rest[256], after[48] = "";
-    const char *words;
-
-    buf[0] = '\0';
-    st_advise(n, &a);
-    if (a.fix == ST_FIX_NONE)
-        return;
-    /* Late data knows the state the server gave up in, without the field. */
-    if (n->after != ST_AFTER_NONE)
-        g_snprintf(after, sizeof(after), " after %s", st_after_name((st_after)n->after));
-    words = fixed_hint(n, a.fix);
-    if (words != NULL) {
-        g_strlcpy(buf, words, size);
-        return;
-    }
-    raise_clause(n, &a, rest, sizeof(rest));
-    hint_with_figures(n, &a, after, rest, buf, size);
+    if (n->explain & ST_EX_DUPLICATE)
+        g_strlcat(buf, "; the server may have taken the message all the same, and the client, which never heard "
+                  "so, will send it again: a duplicate", size);
 }
 
 /* ---- reports ---- */

@@ -1,8 +1,8 @@
 /* sentences.h: the words of smtp-timeout, from the facts of a note
  *
  * Every sentence a user reads (expert infos, the report's cells, packet
- * comments) is made here and nowhere else: a change of wording touches
- * this file alone.
+ * comments) is made in sentences.c and sentences_hints.c and nowhere
+ * else: a change of wording touches these two files alone.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -27,6 +27,10 @@ void st_note_explanation(const st_note *note, char *buf, size_t size);
 /* The side to fix first and the setting, with a value when the capture
  * shows how long the client needed; "" when there is nothing to say. */
 void st_note_hint(const st_note *note, char *buf, size_t size);
+
+/* The DNS evidence of a note: "none answered", or "1 unanswered, 2
+ * failed; the slowest answer after 8.000 s". */
+void st_dns_summary(const st_note *note, char *buf, size_t size);
 
 /* "Postfix smtpd_timeout default (300 s)", or "" when no known default
  * matches the interval. */

@@ -295,6 +295,10 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     open_connection(s, cfg, seg);
     frame_facts(s, seg, &f);
     st_track_tcp(s, cfg, seg, &f);
+    if (f.unheard) {
+        f.expected = st_expected_speaker(s);
+        f.phase = (st_phase)s->phase;
+    }
     had_gap = measure_gap(s, cfg, seg, &f, &gap);
     read_released(s, &f);
     read_words(s, cfg, seg, &f, &w, here);
@@ -309,6 +313,7 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
         st_on_fin(s, cfg, seg, &f, here);
     if (f.rst)
         st_on_rst(s, cfg, seg, here);
+    st_on_client_close(s, cfg, seg, &f, here);
     if (f.fresh > 0)
         st_mark_last_payload(s, seg);
     if (f.rst && !f.had_rst) {

@@ -120,12 +120,17 @@ typedef struct {
  * showed during it. */
 typedef struct {
     int64_t  since_ts;           /* the last payload (or the connection's opening) */
+    int64_t  heard_ts;           /* the last payload before the run that its receiver has not acknowledged yet */
     uint32_t since_frame;
+    uint32_t heard_frame;
+    uint32_t run_seq;            /* where that run began */
     uint32_t hole;               /* the largest sequence hole of the silence that its receiver never acknowledged */
     uint16_t retrans;
     uint16_t retrans_full;
-    uint8_t  hole_side;          /* st_side whose bytes went missing */
+    uint8_t  run_side;           /* st_side of the run, NONE once acknowledged */
+    uint8_t  hole_side;          /* st_side whose bytes went missing (a hole, or full-size segments sent again) */
     bool     start_known;        /* read in step: intervals from it are real */
+    bool     heard_known;
 } st_silence;
 
 /* The close: the first FIN (or the ending reply before it), the first

@@ -56,6 +56,7 @@ typedef struct st_session_ext {
     int64_t    window_closed_ns; /* how long it was closed before, in this silence */
     bool       window_closed;
     uint8_t    stage;            /* st_tls_stage */
+    uint8_t    heard_stage;      /* the stage before the newest run of payload (st_silence), or NONE */
     uint8_t    owes;             /* encrypted: st_side that owes the next record */
     bool       tls13;
     bool       client_spoke;     /* encrypted: the client sent an application record */
@@ -82,6 +83,7 @@ typedef struct {
     bool     rst;
     bool     had_rst;        /* a reset came before this frame */
     bool     over;           /* a FIN or an ending reply came before: silences are no gaps */
+    bool     unheard;        /* this side speaks without having heard the other's newest run */
     st_side  expected;       /* who owed the next word */
     st_phase phase;          /* the phase the frame found */
 } st_frame;
@@ -175,6 +177,7 @@ void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg,
                      st_note *n);
 void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,
                     const st_words *w, st_note *gap);
+void st_on_client_close(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n);
 
 /* ---- tcp.c ---- */
 

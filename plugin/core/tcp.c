@@ -9,7 +9,10 @@
  *   and one it acknowledged was only missed by the capture;
  * - payload sent again during a silence is evidence of loss, full-size
  *   segments sent again of an MTU black hole; a zero-window probe is no
- *   speaking; a closed window is evidence of a server that stopped reading.
+ *   speaking; a closed window is evidence of a server that stopped reading;
+ * - a side that speaks (payload or FIN) without acknowledging any byte of
+ *   the other's newest run never heard that run: for what it says, the
+ *   silence began before it (the body lost in an MTU black hole).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -148,12 +151,69 @@ static uint32_t watch_retransmissions(st_session *s, const st_segment *seg, uint
     if (fresh == 0 && seg->len > 1 && !(seg->tcp_flags & ST_TCP_SYN) && (int32_t)(seg->seq - d->next_seq) < 0) {
         if (v->retrans < UINT16_MAX)
             v->retrans++;
-        if (seg->len >= ST_FULL_SIZE_MIN && seg->len + 64 >= d->max_seg && v->retrans_full < UINT16_MAX)
+        if (seg->len >= ST_FULL_SIZE_MIN && seg->len + 64 >= d->max_seg && v->retrans_full < UINT16_MAX) {
             v->retrans_full++;
+            if (v->hole == 0)
+                v->hole_side = (uint8_t)seg->from; /* whose segments are lost, when no hole says it */
+        }
     }
     if (fresh > 0 && seg->len > d->max_seg)
         d->max_seg = (uint16_t)(seg->len > UINT16_MAX ? UINT16_MAX : seg->len);
     return fresh;
+}
+
+/* The sender's newest run of payload begins: keep where the silence and
+ * the handshake stood before it, for a receiver that never hears it. */
+static void begin_run(st_session *s, const st_segment *seg)
+{
+    st_silence *v = &s->silence;
+
+    if (v->run_side == (uint8_t)seg->from)
+        return;
+    v->run_side = (uint8_t)seg->from;
+    v->run_seq = seg->seq;
+    v->heard_ts = v->since_ts;
+    v->heard_frame = v->since_frame;
+    v->heard_known = v->start_known;
+    if (s->ext != NULL)
+        s->ext->heard_stage = s->ext->stage;
+}
+
+/* The receiver never heard the run: for it, the silence and the handshake
+ * are where they were before (its flight lost in an MTU black hole is a
+ * flight still owed). */
+static void forget_run(st_session *s)
+{
+    st_silence *v = &s->silence;
+    st_session_ext *x = s->ext;
+
+    v->since_ts = v->heard_ts;
+    v->since_frame = v->heard_frame;
+    v->start_known = v->heard_known;
+    if (x != NULL && s->tls && x->heard_stage != ST_TLS_NONE && x->heard_stage != x->stage) {
+        x->stage = x->heard_stage;
+        if (s->phase == ST_PHASE_ENCRYPTED && x->stage != ST_TLS_DONE)
+            s->phase = ST_PHASE_TLS_HANDSHAKE;
+    }
+}
+
+/* The other side's newest run of payload, and whether this segment shows
+ * that its sender heard it. */
+static bool judge_run(st_session *s, const st_segment *seg, bool speaks)
+{
+    st_silence *v = &s->silence;
+
+    if (!(seg->tcp_flags & ST_TCP_ACK) || v->run_side == ST_SIDE_NONE || v->run_side == (uint8_t)seg->from)
+        return false;
+    if ((int32_t)(seg->ack - v->run_seq) > 0) {
+        v->run_side = ST_SIDE_NONE; /* heard, at least in part */
+        return false;
+    }
+    if (!speaks)
+        return false;
+    forget_run(s);
+    v->run_side = ST_SIDE_NONE;
+    return true;
 }
 
 void st_track_tcp(st_session *s, const st_config *cfg, const st_segment *seg, st_frame *f)
@@ -169,6 +229,9 @@ void st_track_tcp(st_session *s, const st_config *cfg, const st_segment *seg, st
     }
     watch_window(s, cfg, seg);
     f->fresh = watch_retransmissions(s, seg, fresh);
+    f->unheard = judge_run(s, seg, f->fresh > 0 || f->fin);
+    if (f->fresh > 0)
+        begin_run(s, seg);
     f->offset = skip;
     f->readable = seg->captured > skip ? seg->captured - skip : 0;
     if (f->readable > f->fresh)

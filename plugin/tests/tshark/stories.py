@@ -33,8 +33,12 @@ CAUSES = {16: ['Client silent for 299.990 s after DATA (1448 bytes), since frame
                'Turn off SMTP inspection on the firewall first (Cisco ASA: no inspect esmtp, PIX: no fixup protocol '
                'smtp 25): it masks the banner and rewrites commands'],
           94: ['Server silent for 600.003 s after END-OF-MESSAGE (24 bytes), since frame 93',
+               'Client closed the connection after 600.003 s waiting for the reply to END-OF-MESSAGE (24 bytes): it '
+               'gave up',
                'The client gave up after 600.003 s, matching Postfix client smtp_data_done_timeout and Exim '
-               'final_timeout defaults (600 s); cause server-slow: the server did not answer',
+               'final_timeout defaults (600 s); cause server-slow: the server did not answer; the server may have '
+               'taken the message all the same, and the client, which never heard so, will send it again: a '
+               'duplicate',
                'Fix the server first: it did not answer after END-OF-MESSAGE for 600.003 s (look at its milters, '
                "policy services and content filters); the client's timer: Postfix smtp_data_done_timeout, Exim "
                'final_timeout, Sendmail confTO_DATAFINAL'],
@@ -83,6 +87,7 @@ CAUSES = {16: ['Client silent for 299.990 s after DATA (1448 bytes), since frame
                 "application); as a mitigation, raise Postfix smtpd_timeout (300.030 s here) above the client's "
                 'stall'],
           159: ['Server silent for 120.010 s after DATA (0 bytes), since frame 158',
+                'Client closed the connection after 120.010 s waiting for the reply to DATA: it gave up',
                 'The client gave up after 120.010 s, matching Postfix client smtp_data_init_timeout default (120 s); '
                 'cause server-slow: the server did not answer',
                 'Fix the server first: it did not answer after DATA for 120.010 s (look at its milters, policy '

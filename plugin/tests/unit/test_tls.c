@@ -175,10 +175,13 @@ static void test_handshake_closes(void)
     server(&d, 5 * MS, "220 2.0.0 Ready to start TLS\r\n");
     records(&d, 6 * MS, ST_SIDE_CLIENT, hello, 1, 1);
     n = bare(&d, 20 * S + 6 * MS, ST_SIDE_CLIENT, ST_TCP_FIN);
-    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
+    g_assert_cmpuint(n.findings, ==, ST_FIND_GAP | ST_FIND_CLIENT_GAVE_UP);
     g_assert_cmpuint(n.gave_up, ==, ST_GAVE_UP_CLIENT);
     g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
     g_assert_cmpuint(n.cause, ==, ST_CAUSE_TLS_STALL);
+    st_note_message(&n, ST_FIND_CLIENT_GAVE_UP, msg, sizeof(msg));
+    g_assert_cmpstr(msg, ==, "Client closed the connection after 20.000 s waiting for the server's TLS flight "
+                             "(server-hello): it gave up");
 }
 
 /* TLS from the first byte: the client owes its ClientHello, the greeting

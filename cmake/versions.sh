@@ -19,7 +19,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SMTP_TIMEOUT_CHROOTS:-/var/cache/smtp-timeout/chroots}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=tshark,wireshark-dev,libwireshark-dev,libglib2.0-dev,cmake,gcc,make,pkg-config,python3,util-linux
-packages=$packages,postfix,openssl,iproute2,passwd,ca-certificates
+packages=$packages,postfix,openssl,iproute2,passwd,ca-certificates,swaks,nftables,ethtool,tcpdump
 suites=${*:-bookworm trixie sid}
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -100,6 +100,8 @@ for suite in $suites; do
     chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 WITH_CHECKS= \
         sh -c 'cd /src/smtp-timeout && cmake/test.sh' >"$log" 2>&1
     rc=$?
+    # The live tests' network namespaces leave ip's own mount of /run/netns.
+    umount -l "$root/run/netns" 2>/dev/null
     unmount_all
     summary=$(grep -E "tests passed, [0-9]+ tests failed" "$log" | tail -n 1)
     if [ $rc -eq 0 ]; then

@@ -9,17 +9,24 @@ transport, and times out after SMTPD_TIMEOUT seconds.  The system's own
 Postfix configuration is neither read nor changed, and its instance stays
 stopped.
 
-    postfix_instance.py start DIR PORT
+    postfix_instance.py start DIR PORT [--listen ADDR] [--starttls-timeout S] [--chain N]
     postfix_instance.py start-sender DIR RELAY_PORT
     postfix_instance.py stop DIR
+
+--listen ADDR listens on that address instead of loopback (the instance
+inside a network namespace of netns_path.py); --starttls-timeout sets
+smtpd_starttls_timeout; --chain N sends N more certificates after the
+server's own, so that its TLS flight needs several full-size segments.
 
 A sender instance listens nowhere: mail submitted with its sendmail
 (`sendmail -C DIR/etc`) goes to the server instance on RELAY_PORT, with
 STARTTLS when the server offers it, as a real relay delivers.
 """
 
+import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -34,7 +41,7 @@ def paths(base):
             "data": os.path.join(base, "data"), "log": os.path.join(base, "postfix.log")}
 
 
-def main_cf(p, port):
+def main_cf(p, port, listen=None, starttls_timeout=SMTPD_TIMEOUT):
     return "\n".join([
         "compatibility_level = 3.6",
         "queue_directory = %s" % p["queue"],
@@ -47,16 +54,16 @@ def main_cf(p, port):
         "mydestination =",
         "alias_maps =",
         "alias_database =",
-        "inet_interfaces = loopback-only",
-        "inet_protocols = all",
-        "mynetworks = 127.0.0.0/8 [::1]/128",
+        "inet_interfaces = %s" % (listen or "loopback-only"),
+        "inet_protocols = %s" % ("ipv4" if listen else "all"),
+        "mynetworks = 127.0.0.0/8 [::1]/128%s" % (" 198.18.0.0/15" if listen else ""),
         "smtpd_relay_restrictions = permit_mynetworks, reject",
         "smtpd_banner = $myhostname ESMTP Postfix",
         "default_transport = discard:live test",
         "relay_transport = discard:live test",
         "local_transport = discard:live test",
         "smtpd_timeout = %ds" % SMTPD_TIMEOUT,
-        "smtpd_starttls_timeout = %ds" % SMTPD_TIMEOUT,
+        "smtpd_starttls_timeout = %ds" % starttls_timeout,
         "smtpd_tls_security_level = may",
         "smtpd_tls_cert_file = %s/cert.pem" % p["conf"],
         "smtpd_tls_key_file = %s/key.pem" % p["conf"],
@@ -122,7 +129,22 @@ def master_pid(p):
         return None
 
 
-def start(base, port, sender=False):
+def certificates(conf, chain):
+    """A self-signed certificate and key; with chain, that many more
+    certificates after it in the file (Postfix sends them all)."""
+    cert, key = os.path.join(conf, "cert.pem"), os.path.join(conf, "key.pem")
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + HOSTNAME,
+        "-keyout", key, "-out", cert)
+    for n in range(chain):
+        extra_key, extra = os.path.join(conf, "ca%d.key" % n), os.path.join(conf, "ca%d.pem" % n)
+        run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=Intermediate %d of the smtp-timeout tests" % n, "-keyout", extra_key, "-out", extra)
+        with open(cert, "a", encoding="ascii") as out, open(extra, encoding="ascii") as more:
+            out.write(more.read())
+    os.chmod(key, 0o600)
+
+
+def start(base, port, sender=False, listen=None, starttls_timeout=SMTPD_TIMEOUT, chain=0):
     p = paths(base)
     if master_pid(p):
         stop(base)
@@ -131,13 +153,11 @@ def start(base, port, sender=False):
     for d in ("conf", "queue", "data"):
         os.makedirs(p[d])
     with open(os.path.join(p["conf"], "main.cf"), "w", encoding="utf-8") as f:
-        f.write(sender_cf(p, port) if sender else main_cf(p, port))
+        f.write(sender_cf(p, port) if sender else main_cf(p, port, listen, starttls_timeout))
     with open(os.path.join(p["conf"], "master.cf"), "w", encoding="utf-8") as f:
         f.write(sender_master_cf() if sender else master_cf(port))
     run("postconf", "-c", p["conf"], "-F", "*/*/chroot = n")
-    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=" + HOSTNAME,
-        "-keyout", os.path.join(p["conf"], "key.pem"), "-out", os.path.join(p["conf"], "cert.pem"))
-    os.chmod(os.path.join(p["conf"], "key.pem"), 0o600)
+    certificates(p["conf"], chain)
     open(p["log"], "w").close()
     run("postfix", "-c", p["conf"], "set-permissions")
     run("postfix", "-c", p["conf"], "start")
@@ -179,16 +199,37 @@ def stop(base):
         return
     subprocess.run(["postfix", "-c", p["conf"], "stop"], check=False,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(100):
+    if wait_gone(p, 100):
+        return
+    # `postfix stop` run outside the master's network namespace finds no
+    # master (its test of the pid file fails there): a signal reaches it
+    # anywhere, and the master takes its children with it.
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        return
+    if not wait_gone(p, 100):
+        subprocess.run(["postfix", "-c", p["conf"], "abort"], check=False)
+
+
+def wait_gone(p, tenths):
+    for _ in range(tenths):
         if master_pid(p) is None:
-            return
+            return True
         time.sleep(0.1)
-    subprocess.run(["postfix", "-c", p["conf"], "abort"], check=False)
+    return False
 
 
 def command_line(argv, start_fn, stop_fn, usage):
     """`start DIR PORT` or `stop DIR`, for this script and exim_instance.py."""
-    if len(argv) == 4 and argv[1] == "start":
+    if len(argv) >= 4 and argv[1] == "start" and start_fn is start:
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--listen")
+        ap.add_argument("--starttls-timeout", type=int, default=SMTPD_TIMEOUT)
+        ap.add_argument("--chain", type=int, default=0)
+        opts = ap.parse_args(argv[4:])
+        start(argv[2], int(argv[3]), listen=opts.listen, starttls_timeout=opts.starttls_timeout, chain=opts.chain)
+    elif len(argv) == 4 and argv[1] == "start":
         start_fn(argv[2], int(argv[3]))
     elif len(argv) == 4 and argv[1] == "start-sender" and start_fn is start:
         start(argv[2], int(argv[3]), sender=True)

@@ -4,10 +4,13 @@
 
     smtp_client.py HOST PORT SCENARIO [--stall S] [--body N] [--count N]
                    [--tls starttls|implicit] [--tls-version 1.2|1.3] [--keylog FILE]
+                   [--timeout S]
 
 With --tls the dialogue goes on inside TLS (after STARTTLS and a second
 EHLO, or from the first byte); --keylog writes the session keys as the NSS
-key log that Wireshark reads.
+key log that Wireshark reads. --timeout is how long the client waits for
+any reply (30 s by default); a client that waits in vain gives up and
+closes, and says "gave up waiting".
 
 Scenarios:
   stall-after-354   pipeline RCPT+DATA in one segment, get 354, stall S
@@ -47,24 +50,34 @@ def tls_context(version, keylog):
     return ctx
 
 
+class GaveUp(Exception):
+    def __init__(self, port):
+        super().__init__(port)
+        self.port = port
+
+
 class Session:
-    def __init__(self, host, port, tls=None, ctx=None):
+    def __init__(self, host, port, tls=None, ctx=None, timeout=30):
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         # One write, one segment: pipelined commands travel together.
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.sock.settimeout(30)
+        self.sock.settimeout(timeout)
         self.sock.connect((host, port))
         self.port = self.sock.getsockname()[1]
         self.raw = self.sock
         self.ctx = ctx
         self.buf = b""
-        if tls == "implicit":
-            self.sock = ctx.wrap_socket(self.raw, server_hostname="mx.smtp-timeout.test")
-        self.reply()
-        if tls == "starttls":
-            self.command(b"EHLO client.smtp-timeout.test")
-            self.starttls()
+        try:
+            if tls == "implicit":
+                self.sock = ctx.wrap_socket(self.raw, server_hostname="mx.smtp-timeout.test")
+            self.reply()
+            if tls == "starttls":
+                self.command(b"EHLO client.smtp-timeout.test")
+                self.starttls()
+        except (socket.timeout, TimeoutError):
+            self.raw.close()  # as a client that waited long enough closes
+            raise GaveUp(self.port)
 
     def starttls(self):
         reply = self.command(b"STARTTLS")
@@ -163,8 +176,11 @@ def body(size):
     return BODY_LINE * max(1, round(size / len(BODY_LINE)))
 
 
-def run(host, port, scenario, stall, size, tls=None, ctx=None, finish="close"):
-    s = Session(host, port, None if scenario == "no-finished" else tls, ctx)
+def run(host, port, scenario, stall, size, tls=None, ctx=None, finish="close", timeout=30):
+    try:
+        s = Session(host, port, None if scenario == "no-finished" else tls, ctx, timeout)
+    except GaveUp as e:
+        return "%s %d gave up waiting" % (scenario, e.port)
     outcome = ""
     if scenario == "stall-after-354":
         s.until_354()
@@ -212,12 +228,14 @@ def main():
     ap.add_argument("--tls-version", choices=["1.2", "1.3"])
     ap.add_argument("--keylog")
     ap.add_argument("--finish", choices=["close", "notify", "reset"], default="close")
+    ap.add_argument("--timeout", type=float, default=30)
     args = ap.parse_args()
     results = [None] * args.count
     ctx = tls_context(args.tls_version, args.keylog)
 
     def one(i):
-        results[i] = run(args.host, args.port, args.scenario, args.stall, args.body, args.tls, ctx, args.finish)
+        results[i] = run(args.host, args.port, args.scenario, args.stall, args.body, args.tls, ctx, args.finish,
+                         args.timeout)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(args.count)]
     for t in threads:

@@ -34,19 +34,29 @@ EXPLAIN = ["smtp_timeout.gave_up", "smtp_timeout.cause", "smtp_timeout.hint"]
 
 
 class Recording:
-    """dumpcap on the loopback interface, for the instance's port only."""
+    """A capture of the instance's port only: dumpcap on the loopback
+    interface by default (pcap), or dumpcap writing pcapng, or tcpdump on
+    the "any" pseudo-interface (Linux cooked headers); inside a network
+    namespace when given one."""
 
-    def __init__(self, name, port):
+    def __init__(self, name, port, iface="lo", netns=None, tool="dumpcap", pcapng=False):
         os.makedirs(CAPTURES, exist_ok=True)
-        self.path = os.path.join(CAPTURES, name + ".pcap")
+        self.path = os.path.join(CAPTURES, name + (".pcapng" if pcapng else ".pcap"))
         self.port = port
         self.proc = None
+        bpf = "tcp port %d" % port
+        if tool == "tcpdump":
+            # -Z root: tcpdump would drop to its own user, who cannot write here.
+            self.argv = ["tcpdump", "-q", "-U", "-Z", "root", "-i", iface, "-w", self.path, bpf]
+        else:
+            self.argv = ["dumpcap", "-q", "-i", iface, "-f", bpf] + ([] if pcapng else ["-P"]) + ["-w", self.path]
+        if netns is not None:
+            self.argv = ["ip", "netns", "exec", netns] + self.argv
 
     def __enter__(self):
         if os.path.exists(self.path):
             os.unlink(self.path)
-        self.proc = subprocess.Popen(["dumpcap", "-q", "-i", "lo", "-f", "tcp port %d" % self.port, "-P",
-                                      "-w", self.path], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.proc = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         for _ in range(100):
             if os.path.exists(self.path) and os.path.getsize(self.path) >= 24:
                 break

@@ -200,5 +200,75 @@ class TlsRecordings(TsharkCase):
             28: ["Server reset the connection 1.998 s after the close in frame 25 (421 reply in frame 23)"]})
 
 
+MTU_HINT = ("Fix the network path first: full-size segments do not get through (an MTU black hole); allow ICMP "
+            "fragmentation-needed on the path or clamp the TCP MSS")
+
+
+class BlackHoleRecordings(TsharkCase):
+    """A real path-MTU black hole (network namespaces, a 1280-byte hop, ICMP
+    "fragmentation needed" dropped), each session captured at the client and
+    at the server at once.  Postfix on port 25: no Decode As."""
+
+    FIELDS = ["frame.number", "smtp_timeout.after", "smtp_timeout.data_bytes", "smtp_timeout.silent_side",
+              "smtp_timeout.idle_start", "smtp_timeout.gave_up", "smtp_timeout.cause", "smtp_timeout.tls_stage",
+              "smtp_timeout.why", "smtp_timeout.hint"]
+
+    def both_passes(self, name, story, rows):
+        cap = self.capture(name)
+        self.assertEqual(self.messages(cap, two_pass=True), story)
+        self.assertEqual(self.messages(cap), without_idle_start(story))
+        self.assertEqual(self.findings(cap, self.FIELDS), rows)
+
+    def test_body_lost_seen_at_the_client(self):
+        # Postfix: "timeout after DATA (0 bytes) from unknown[198.18.1.2]"
+        self.both_passes("postfix/blackhole-data-client.pcap", {
+            12: ["Idle interval starts here: the client stayed silent for 3.001 s, until frame 28"],
+            28: ["421 4.4.2 after DATA (0 bytes): server gave up after 3.001 s of client silence"]},
+            [["28", "DATA", "0", "client", "12", "server", "mtu-blackhole", "",
+              "The server gave up after 3.001 s, below RFC 5321's 5-minute minimum; cause mtu-blackhole: full-size "
+              "client segments sent again 8 times and never answered", MTU_HINT]])
+
+    def test_body_lost_seen_at_the_server(self):
+        self.both_passes("postfix/blackhole-data-server.pcap", {
+            12: ["Idle interval starts here: the client stayed silent for 3.001 s, until frame 15"],
+            15: ["421 4.4.2 after DATA (0 bytes): server gave up after 3.001 s of client silence"]},
+            [["15", "DATA", "0", "client", "12", "server", "mtu-blackhole", "",
+              "The server gave up after 3.001 s, below RFC 5321's 5-minute minimum; cause mtu-blackhole: 7240 bytes "
+              "of the client's segments never arrived, and its peer never acknowledged them", MTU_HINT]])
+
+    def test_tls_flight_lost_seen_at_the_client(self):
+        # Postfix: "SSL_accept error from unknown[198.18.1.2]: lost connection"
+        self.both_passes("postfix/blackhole-tls-client.pcap", {
+            15: ["Client closed the connection after 5.005 s waiting for the server's TLS flight (server-hello): it "
+                 "gave up"]},
+            [["15", "STARTTLS", "", "server", "12", "client", "mtu-blackhole", "server-hello",
+              "The client gave up after 5.005 s; cause mtu-blackhole: 2896 bytes of the server's segments never "
+              "arrived, and its peer never acknowledged them", MTU_HINT]])
+
+    def test_tls_flight_lost_seen_at_the_server(self):
+        self.both_passes("postfix/blackhole-tls-server.pcap", {
+            23: ["Client closed the connection after 5.005 s waiting for the server's TLS flight (server-hello): it "
+                 "gave up"]},
+            [["23", "STARTTLS", "", "server", "11", "client", "mtu-blackhole", "server-hello",
+              "The client gave up after 5.005 s; cause mtu-blackhole: full-size server segments sent again 6 times "
+              "and never answered", MTU_HINT]])
+
+
+class CaptureFormats(TsharkCase):
+    """The stall after 354 as dumpcap wrote it in pcapng and as `tcpdump -i
+    any` wrote it (Linux cooked headers, v2), at the same time."""
+
+    def test_same_story_in_every_format(self):
+        story = {14: ["421 4.4.2 after DATA (0 bytes): server gave up after 3.003 s of client silence"],
+                 18: ["Client sent 1024 bytes 1.997 s after the server closed (frame 16): it stalled 5.000 s, 1.997 s "
+                      "past the server's 3.003 s timeout"],
+                 19: ["Server reset the connection 1.997 s after the close in frame 16 (421 reply in frame 14)"]}
+        for name in ("postfix/stall-after-354.pcapng", "postfix/stall-after-354-any.pcap"):
+            cap = self.capture(name)
+            self.assertEqual(self.messages(cap, "-d", "tcp.port==10025,smtp"), story, name)
+            self.assertEqual(self.messages(cap, "-d", "tcp.port==10025,smtp", two_pass=True)[12],
+                             ["Idle interval starts here: the client stayed silent for 3.003 s, until frame 14"])
+
+
 if __name__ == "__main__":
     main()

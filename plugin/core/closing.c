@@ -119,12 +119,35 @@ static bool reuses_pooled(const st_session *s, unsigned commands)
     return commands > 0 && (s->after == ST_AFTER_END_OF_MESSAGE || s->after == ST_AFTER_RSET);
 }
 
+/* Whether the server's close ended a wait for the client: a timeout
+ * reply, a silent close, an encrypted ending. */
+static bool close_ended_a_wait(const st_session *s)
+{
+    return s->timeout_ns >= 0 || s->ending == ST_END_SILENT_CLOSE || s->ending == ST_END_ENCRYPTED_TIMEOUT;
+}
+
+/* Client bytes that cross a close which ended no wait (the server closed
+ * right after an error reply, the client's QUIT already on its way) are
+ * how TCP ends, no late client: neither they nor the reset they draw are
+ * findings.  Bytes that come later than the minimum timeout are late. */
+static bool crossed_the_close(st_session *s, const st_config *cfg, const st_segment *seg)
+{
+    const st_close *c = &s->close;
+    int64_t since = st_elapsed(c->closed_by == ST_SIDE_SERVER ? c->close_ts : c->reply_ts, seg->ts_ns);
+
+    return !close_ended_a_wait(s) && since < cfg->min_timeout_ns;
+}
+
 void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t bytes, unsigned commands,
                      st_note *n)
 {
     if (s->close.late_noted)
         return;
     s->close.late_noted = true;
+    if (crossed_the_close(s, cfg, seg)) {
+        s->raced = true;
+        return;
+    }
     n->findings |= ST_FIND_DATA_AFTER_CLOSE;
     n->late_bytes = bytes;
     note_close_reference(s, seg, true, n);
@@ -184,6 +207,10 @@ void st_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_no
         return;
     if (!normal_end && c->closed_by == ST_SIDE_NONE && c->reply_frame == 0)
         return; /* a plain reset: TCP's own expert info says it */
+    if (s->raced && seg->from == ST_SIDE_SERVER) {
+        s->close.rst_noted = true; /* the answer to bytes that crossed the close */
+        return;
+    }
     s->close.rst_noted = true;
     n->findings |= normal_end ? ST_FIND_RST_AFTER_END : ST_FIND_RST_AFTER_CLOSE;
     n->rst_from = (uint8_t)seg->from;

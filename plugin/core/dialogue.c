@@ -205,7 +205,9 @@ static void apply_code(st_session *s, unsigned code)
         s->auth_reply_owed = true;
         s->after = ST_AFTER_AUTH;
     } else if (code == 221) {
-        s->goodbye = true;
+        /* A 221 to a client that had already given up and closed ends nothing
+         * normally: the reset it draws belongs to that close. */
+        s->goodbye = s->ending != ST_END_CLIENT_GAVE_UP;
         if (s->phase != ST_PHASE_CLOSED)
             s->phase = ST_PHASE_CLOSING;
     }

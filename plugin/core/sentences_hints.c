@@ -119,6 +119,16 @@ static void hint_with_figures(const st_note *n, const st_advice *a, const char *
     case ST_FIX_SENDER_DNS:
         hint_dns(n, rest, buf, size);
         break;
+    case ST_FIX_SENDER_POOL: /* idle by design: no server setting to raise */
+        if (n->explain & ST_EX_UNTIMED)
+            g_strlcpy(t, "the server's", sizeof(t));
+        else
+            st_format_duration(n->timed_ns, t, sizeof(t));
+        g_snprintf(buf, (gulong)size, "Fix the sender first: it kept its connection idle between messages longer "
+                   "than the server's timeout (%s here), as a connection pool or cache does; keep idle connections "
+                   "for less (Postfix: smtp_connection_cache_time_limit, within connection_cache_ttl_limit), or "
+                   "check them with NOOP before reuse", t);
+        break;
     case ST_FIX_SENDER:
         g_snprintf(buf, (gulong)size, "Fix the sender first: find what kept it silent%s (a milter, a content "
                    "filter, the application)%s", after, rest);
@@ -160,9 +170,6 @@ static const char *fixed_hint(const st_note *n, st_fix fix)
     case ST_FIX_SERVER_STRESS:
         return "Fix the server first: Postfix is likely in stress mode (a 10 s timeout); raise its process limit "
                "(default_process_limit, or maxproc of the smtp service in master.cf) rather than smtpd_timeout";
-    case ST_FIX_SENDER_POOL: /* idle by design: no server setting to raise */
-        return "Fix the sender first: close pooled connections before the server's timeout, or check them with "
-               "NOOP before reuse";
     case ST_FIX_PATH_MTU:
         return "Fix the network path first: full-size segments do not get through (an MTU black hole); allow ICMP "
                "fragmentation-needed on the path or clamp the TCP MSS";

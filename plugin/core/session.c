@@ -136,6 +136,11 @@ void st_explain_note(st_session *s, const st_config *cfg, const st_segment *seg,
     ev.inspected = s->inspected;
     ev.tls = s->tls;
     ev.decrypted = s->decrypted;
+    /* A client idle between transactions (after the reply to its end of
+     * data, or to RSET) keeps its connection for the next message: a pool. */
+    if (gave_up == ST_GAVE_UP_SERVER && n->silent_side == ST_SIDE_CLIENT &&
+        (n->after == ST_AFTER_END_OF_MESSAGE || n->after == ST_AFTER_RSET))
+        n->explain |= ST_EX_POOLED;
     st_explain(n, gave_up, (st_mta)s->mta, timed_ns, &ev);
     s->explained_frame = seg->frame;
 }

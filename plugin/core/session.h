@@ -181,6 +181,7 @@ typedef struct {
     bool         body_seq_known; /* body_seq is set */
     bool         eom_sent;       /* the client sent its "." line: eom_seq is set */
     bool         implicit_tls;   /* the port speaks TLS from the first byte */
+    bool         raced;          /* the client's bytes crossed a close that ended no wait */
 } st_session;
 
 void st_session_init(st_session *session);

@@ -13,7 +13,6 @@ When the package cannot be had (no archive), start says so and leaves the
 marker DIR/unavailable: the Exim tests then skip.
 """
 
-import glob
 import os
 import shutil
 import signal
@@ -21,6 +20,7 @@ import subprocess
 import sys
 import time
 
+import debian_unpack
 from postfix_instance import SMTPD_TIMEOUT, command_line, listening, make_traversable_dirs
 
 PACKAGES = ["exim4-daemon-light", "exim4-base", "exim4-config"]
@@ -56,36 +56,9 @@ def config(base, port):
 
 def unpack(base):
     """The exim4 binary from Debian's packages, downloaded if need be."""
-    debs = os.path.join(base, "debs")
-    os.makedirs(debs, exist_ok=True)
-    if len(glob.glob(os.path.join(debs, "*.deb"))) < len(PACKAGES):
-        for name in PACKAGES:
-            if subprocess.run(["apt-get", "download", name], cwd=debs, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, check=False).returncode != 0:
-                return None
-    root = os.path.join(base, "root")
-    for deb in glob.glob(os.path.join(debs, "*.deb")):
-        subprocess.run(["dpkg", "-x", deb, root], check=True)
-    if not shared_libraries(glob.glob(os.path.join(debs, "exim4-daemon-light_*.deb"))[0]):
-        return None
-    return os.path.join(root, "usr", "sbin", "exim4")
-
-
-def shared_libraries(deb):
-    """Install the libraries the daemon links against (they do not conflict
-    with postfix), as its package would have pulled them in."""
-    depends = subprocess.run(["dpkg-deb", "-f", deb, "Depends"], stdout=subprocess.PIPE, encoding="utf-8",
-                             check=True).stdout
-    libs = sorted({d.split()[0] for alt in depends.split(",") for d in [alt.split("|")[0].strip()]
-                   if d.startswith("lib")})
-    missing = [l for l in libs if subprocess.run(["dpkg-query", "-W", "-f=${Status}", l], stdout=subprocess.PIPE,
-                                                 encoding="utf-8", stderr=subprocess.DEVNULL,
-                                                 check=False).stdout != "install ok installed"]
-    if not missing:
-        return True
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    return subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends"] + missing, env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
+    root = debian_unpack.unpack(PACKAGES, os.path.join(base, "debs"), os.path.join(base, "root"),
+                                "exim4-daemon-light")
+    return None if root is None else os.path.join(root, "usr", "sbin", "exim4")
 
 
 def keylog_path(base):
@@ -119,9 +92,7 @@ def start(base, port):
         open(marker, "w").write("exim4-daemon-light could not be downloaded\n")
         print("EXIM UNAVAILABLE: the package could not be downloaded; the Exim live tests will skip")
         return
-    if subprocess.run(["id", "Debian-exim"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "Debian-exim"],
-                       check=True)
+    debian_unpack.system_user("Debian-exim")
     for sub in ("spool", "log"):
         os.makedirs(os.path.join(base, sub))
         shutil.chown(os.path.join(base, sub), user="Debian-exim")

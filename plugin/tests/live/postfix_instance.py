@@ -20,7 +20,14 @@ server's own, so that its TLS flight needs several full-size segments.
 
 A sender instance listens nowhere: mail submitted with its sendmail
 (`sendmail -C DIR/etc`) goes to the server instance on RELAY_PORT, with
-STARTTLS when the server offers it, as a real relay delivers.
+STARTTLS when the server offers it, as a real relay delivers.  Mail for
+three test domains takes transports of its own, in clear: plain.* (to
+the server's freeze listener on RELAY_PORT + 6, which pauses
+FREEZE_PAUSE_S before its replies to EHLO and DATA), slow.* (to the server's listener on RELAY_PORT + 3, which sleeps
+SLOW_EOD_S seconds before it answers the end of data, while this sender
+waits only DATA_DONE_S: it gives up) and pool.* (its connections kept in
+Postfix's connection cache for POOL_IDLE_S seconds, longer than the
+server's timeout).
 """
 
 import argparse
@@ -33,6 +40,10 @@ import time
 
 SMTPD_TIMEOUT = 3
 HOSTNAME = "mx.smtp-timeout.test"
+SLOW_EOD_S = 8       # the slow listener's pause before its reply to the end of data
+DATA_DONE_S = 5      # the slow transport's smtp_data_done_timeout
+POOL_IDLE_S = 10     # the pool transport's smtp_connection_cache_time_limit
+FREEZE_PAUSE_S = 1   # the freeze listener's pause before its replies to EHLO and DATA
 
 
 def paths(base):
@@ -70,6 +81,8 @@ def main_cf(p, port, listen=None, starttls_timeout=SMTPD_TIMEOUT):
         "maillog_file = %s" % p["log"],
         "maillog_file_prefixes = %s" % p["base"],
         "smtp_dns_support_level = disabled",
+        "slow_end_of_data = sleep %d, permit" % SLOW_EOD_S,
+        "freeze_pause = sleep %d, permit" % FREEZE_PAUSE_S,
         "# listens on port %d (master.cf)" % port,
         "",
     ])
@@ -93,8 +106,12 @@ def sender_cf(p, relay_port):
         "inet_interfaces = loopback-only",
         "inet_protocols = ipv4",
         "relayhost = [127.0.0.1]:%d" % relay_port,
+        "transport_maps = inline:{plain.smtp-timeout.test=plain:[127.0.0.1]:%d, "
+        "slow.smtp-timeout.test=slow:[127.0.0.1]:%d, pool.smtp-timeout.test=pool:[127.0.0.1]:%d}"
+        % (relay_port + 6, relay_port + 3, relay_port),
         "smtp_tls_security_level = may",
         "smtp_tls_loglevel = 1",
+        "connection_cache_ttl_limit = %ds" % POOL_IDLE_S,   # scache's own limit caps the transport's
         "smtp_dns_support_level = disabled",
         "maillog_file = %s" % p["log"],
         "maillog_file_prefixes = %s" % p["base"],
@@ -111,6 +128,9 @@ def master_cf(port):
         if line.startswith("smtp      inet"):
             line = "%d inet n - n - - smtpd\n" % port
             line += "%d inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n" % (port + 2)
+            line += "%d inet n - n - - smtpd -o smtpd_end_of_data_restrictions=$slow_end_of_data\n" % (port + 3)
+            line += ("%d inet n - n - - smtpd -o smtpd_delay_reject=no -o smtpd_helo_restrictions=$freeze_pause "
+                     "-o smtpd_data_restrictions=$freeze_pause\n" % (port + 6))
         lines.append(line)
     return "".join(lines)
 
@@ -155,7 +175,7 @@ def start(base, port, sender=False, listen=None, starttls_timeout=SMTPD_TIMEOUT,
     with open(os.path.join(p["conf"], "main.cf"), "w", encoding="utf-8") as f:
         f.write(sender_cf(p, port) if sender else main_cf(p, port, listen, starttls_timeout))
     with open(os.path.join(p["conf"], "master.cf"), "w", encoding="utf-8") as f:
-        f.write(sender_master_cf() if sender else master_cf(port))
+        f.write(sender_master_cf(port) if sender else master_cf(port))
     run("postconf", "-c", p["conf"], "-F", "*/*/chroot = n")
     certificates(p["conf"], chain)
     open(p["log"], "w").close()
@@ -168,10 +188,17 @@ def start(base, port, sender=False, listen=None, starttls_timeout=SMTPD_TIMEOUT,
     raise SystemExit("Postfix did not start listening on port %d: %s" % (port, open(p["log"]).read()))
 
 
-def sender_master_cf():
-    """Debian's stock master.cf without its smtpd listener."""
-    return "".join(l for l in open("/usr/share/postfix/master.cf.dist", encoding="utf-8")
-                   if not l.startswith("smtp      inet"))
+def sender_master_cf(relay_port):
+    """Debian's stock master.cf without its smtpd listener, with the three
+    transports of the test domains."""
+    stock = "".join(l for l in open("/usr/share/postfix/master.cf.dist", encoding="utf-8")
+                    if not l.startswith("smtp      inet"))
+    clear = "-o smtp_tls_security_level=none"
+    return stock + "".join([
+        "plain unix - - n - - smtp %s\n" % clear,
+        "slow unix - - n - - smtp %s -o smtp_data_done_timeout=%ds\n" % (clear, DATA_DONE_S),
+        "pool unix - - n - - smtp %s -o smtp_connection_cache_destinations=127.0.0.1 "
+        "-o smtp_connection_cache_time_limit=%ds\n" % (clear, POOL_IDLE_S)])
 
 
 def make_traversable_dirs(path):

@@ -4,13 +4,14 @@
 
     smtp_client.py HOST PORT SCENARIO [--stall S] [--body N] [--count N]
                    [--tls starttls|implicit] [--tls-version 1.2|1.3] [--keylog FILE]
-                   [--timeout S]
+                   [--timeout S] [--no-pipelining]
 
 With --tls the dialogue goes on inside TLS (after STARTTLS and a second
 EHLO, or from the first byte); --keylog writes the session keys as the NSS
 key log that Wireshark reads. --timeout is how long the client waits for
 any reply (30 s by default); a client that waits in vain gives up and
-closes, and says "gave up waiting".
+closes, and says "gave up waiting". --no-pipelining sends RCPT and DATA
+one at a time, for servers that refuse pipelining (OpenSMTPD).
 
 Scenarios:
   stall-after-354   pipeline RCPT+DATA in one segment, get 354, stall S
@@ -22,6 +23,7 @@ Scenarios:
   clean             a normal session, N of them at once with --count
   no-finished       STARTTLS, get 220, send a ClientHello, read the
                     server's flight and never answer it, stall S seconds
+  pipeline-probe    RCPT+DATA in one segment; print both replies, QUIT
 
 It prints one line per session: "scenario client-port outcome".
 """
@@ -104,11 +106,15 @@ class Session:
         self.send(line + b"\r\n")
         return self.reply()
 
-    def until_354(self):
+    def until_354(self, pipelining=True):
         self.command(b"EHLO client.smtp-timeout.test")
         self.command(b"MAIL FROM:<sender@client.smtp-timeout.test>")
-        self.send(b"RCPT TO:<rcpt@example.net>\r\nDATA\r\n")
-        rcpt, data = self.reply(), self.reply()
+        if pipelining:
+            self.send(b"RCPT TO:<rcpt@example.net>\r\nDATA\r\n")
+            rcpt, data = self.reply(), self.reply()
+        else:
+            rcpt = self.command(b"RCPT TO:<rcpt@example.net>")
+            data = self.command(b"DATA")
         if not data or not data.startswith("354"):
             raise SystemExit("expected 354, got %r / %r" % (rcpt, data))
 
@@ -176,14 +182,14 @@ def body(size):
     return BODY_LINE * max(1, round(size / len(BODY_LINE)))
 
 
-def run(host, port, scenario, stall, size, tls=None, ctx=None, finish="close", timeout=30):
+def run(host, port, scenario, stall, size, tls=None, ctx=None, finish="close", timeout=30, pipelining=True):
     try:
         s = Session(host, port, None if scenario == "no-finished" else tls, ctx, timeout)
     except GaveUp as e:
         return "%s %d gave up waiting" % (scenario, e.port)
     outcome = ""
     if scenario == "stall-after-354":
-        s.until_354()
+        s.until_354(pipelining)
         time.sleep(stall)
         outcome = s.write_late(body(1024))
     elif scenario == "stall-after-ehlo":
@@ -203,6 +209,14 @@ def run(host, port, scenario, stall, size, tls=None, ctx=None, finish="close", t
     elif scenario == "no-finished":
         s.command(b"EHLO client.smtp-timeout.test")
         outcome = s.no_finished(stall)
+    elif scenario == "pipeline-probe":
+        s.command(b"EHLO client.smtp-timeout.test")
+        s.command(b"MAIL FROM:<sender@client.smtp-timeout.test>")
+        s.send(b"RCPT TO:<rcpt@example.net>\r\nDATA\r\n")
+        try:
+            outcome = "%s / %s / %s" % (s.reply(), s.reply(), s.command(b"QUIT"))
+        except OSError:
+            outcome = "closed"
     elif scenario in ("pause", "clean"):
         s.until_354()
         time.sleep(stall if scenario == "pause" else 0)
@@ -229,13 +243,14 @@ def main():
     ap.add_argument("--keylog")
     ap.add_argument("--finish", choices=["close", "notify", "reset"], default="close")
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--no-pipelining", dest="pipelining", action="store_false")
     args = ap.parse_args()
     results = [None] * args.count
     ctx = tls_context(args.tls_version, args.keylog)
 
     def one(i):
         results[i] = run(args.host, args.port, args.scenario, args.stall, args.body, args.tls, ctx, args.finish,
-                         args.timeout)
+                         args.timeout, args.pipelining)
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(args.count)]
     for t in threads:

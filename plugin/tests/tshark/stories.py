@@ -62,16 +62,19 @@ CAUSES = {16: ['Client silent for 299.990 s after DATA (1448 bytes), since frame
           122: ['Client silent for 300.020 s after END-OF-MESSAGE (26 bytes), since frame 121',
                 '421 4.4.2 after END-OF-MESSAGE (26 bytes): server gave up after 300.020 s of client silence',
                 'The server gave up after 300.020 s, matching Postfix smtpd_timeout default (300 s); cause '
-                'client-idle: the client was silent with nothing else on the wire',
-                'Fix the sender first: find what kept it silent after END-OF-MESSAGE (a milter, a content filter, '
-                "the application); as a mitigation, raise Postfix smtpd_timeout (300.020 s here) above the client's "
-                'stall'],
+                'client-idle: the client left a pooled connection idle',
+                "Fix the sender first: it kept its connection idle between messages longer than the server's "
+                'timeout (300.020 s here), as a connection pool or cache does; keep idle connections for less '
+                '(Postfix: smtp_connection_cache_time_limit, within connection_cache_ttl_limit), or check them with '
+                'NOOP before reuse'],
           125: ['Client sent 6 bytes 200.001 s after the server closed (frame 123): it stalled 500.022 s, 200.002 s '
                 "past the server's 300.020 s timeout",
                 'The server gave up after 300.020 s, matching Postfix smtpd_timeout default (300 s); cause '
                 'client-idle: the client left a pooled connection idle',
-                "Fix the sender first: close pooled connections before the server's timeout, or check them with NOOP "
-                'before reuse'],
+                "Fix the sender first: it kept its connection idle between messages longer than the server's "
+                'timeout (300.020 s here), as a connection pool or cache does; keep idle connections for less '
+                '(Postfix: smtp_connection_cache_time_limit, within connection_cache_ttl_limit), or check them with '
+                'NOOP before reuse'],
           126: ['Server reset the connection 200.002 s after the close in frame 123 (421 reply in frame 122)'],
           133: ['Client silent for 10.040 s after EHLO, since frame 132',
                 '421 4.4.2 after EHLO: server gave up after 10.040 s of client silence',

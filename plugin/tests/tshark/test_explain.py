@@ -15,6 +15,10 @@ SENDER = "Fix the sender first: find what kept it silent after %s (a milter, a c
 FIELDS = ["frame.number", "smtp_timeout.reply_class", "smtp_timeout.mta"]
 
 
+POOL = ("Fix the sender first: it kept its connection idle between messages longer than the server's timeout "
+        "(300.020 s here), as a connection pool or cache does; keep idle connections for less (Postfix: "
+        "smtp_connection_cache_time_limit, within connection_cache_ttl_limit), or check them with NOOP before reuse")
+
 class Explain(TsharkCase):
     def rows(self, name, *extra):
         return self.findings(self.capture(name), FIELDS, *extra)
@@ -155,10 +159,7 @@ class WhyAndWhat(TsharkCase):
                 "policy services and content filters); the client's timer: Postfix smtp_data_done_timeout, Exim "
                 "final_timeout, Sendmail confTO_DATAFINAL",
             103: lb % "350.200 s", 104: lb % "350.200 s", 111: lb % "240.500 s",
-            122: SENDER % "END-OF-MESSAGE" + "; as a mitigation, raise Postfix smtpd_timeout (300.020 s here) "
-                                             "above the client's stall",
-            125: "Fix the sender first: close pooled connections before the server's timeout, or check them with "
-                 "NOOP before reuse",
+            122: POOL, 125: POOL,
             133: "Fix the server first: Postfix is likely in stress mode (a 10 s timeout); raise its process limit "
                  "(default_process_limit, or maxproc of the smtp service in master.cf) rather than smtpd_timeout",
             149: SENDER % "BDAT" + "; as a mitigation, raise Postfix smtpd_timeout (300.030 s here) above the "

@@ -200,6 +200,37 @@ class TlsRecordings(TsharkCase):
             28: ["Server reset the connection 1.998 s after the close in frame 25 (421 reply in frame 23)"]})
 
 
+class OpenSmtpdRecordings(TsharkCase):
+    """OpenSMTPD 6.8: a fixed 300 s timer, a close and no 421; a 500 to
+    pipelining, and a close the client's QUIT crosses."""
+
+    def test_timeouts_and_a_refused_pipeline(self):
+        cap = self.capture("opensmtpd/opensmtpd-timeouts.pcap")
+        decode = ["-d", "tcp.port==10030,smtp"]
+        fixed = "Fix the sender first: find what kept it silent after %s (a milter, a content filter, the " \
+                "application); on the server side: nothing: OpenSMTPD's 300 s timeout is fixed at build time"
+        story = {
+            14: ["Idle interval starts here: the client stayed silent for 300.035 s, until frame 40"],
+            23: ["Idle interval starts here: the client stayed silent for 300.002 s, until frame 42"],
+            40: ["Client silent for 300.035 s after DATA (0 bytes), since frame 14",
+                 "Server closed the connection without a reply after DATA (0 bytes): it gave up after 300.035 s of "
+                 "client silence"],
+            42: ["Client silent for 300.002 s after EHLO, since frame 23",
+                 "Server closed the connection without a reply after EHLO: it gave up after 300.002 s of client "
+                 "silence"],
+            44: ["Client sent 1024 bytes 9.966 s after the server closed (frame 40): it stalled 310.000 s, 9.966 s "
+                 "past the server's 300.035 s timeout"],
+            45: ["Server reset the connection 9.966 s after the close in frame 40"]}
+        self.assertEqual(self.messages(cap, *decode, two_pass=True), story)
+        self.assertEqual(self.messages(cap, *decode), without_idle_start(story))
+        self.assertEqual(self.findings(cap, ["frame.number", "smtp_timeout.mta", "smtp_timeout.timer",
+                                             "smtp_timeout.hint"], *decode, display="smtp_timeout.silent_close"),
+                         [["40", "opensmtpd", "OpenSMTPD's fixed session timeout (300 s)", fixed % "DATA"],
+                          ["42", "opensmtpd", "OpenSMTPD's fixed session timeout (300 s)", fixed % "EHLO"]])
+        report = self.tshark("-q", "-r", cap, *decode, "-z", "smtp_timeout,sessions")
+        self.assertIn("Sessions: 3, with findings: 2 (silent close 2, ok 1)", report)
+
+
 MTU_HINT = ("Fix the network path first: full-size segments do not get through (an MTU black hole); allow ICMP "
             "fragmentation-needed on the path or clamp the TCP MSS")
 

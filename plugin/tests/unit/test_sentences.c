@@ -70,8 +70,10 @@ static void test_each_fix(void)
                 "between the hosts above the SMTP timeouts (over 300 s); it reset a connection idle for 42.000 s");
     n = explained(ST_CAUSE_CLIENT_IDLE, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
     n.explain = ST_EX_POOLED;
-    assert_hint(&n, ST_FIX_SENDER_POOL, "Fix the sender first: close pooled connections before the server's timeout, "
-                "or check them with NOOP before reuse");
+    assert_hint(&n, ST_FIX_SENDER_POOL, "Fix the sender first: it kept its connection idle between messages longer "
+                "than the server's timeout (42.000 s here), as a connection pool or cache does; keep idle "
+                "connections for less (Postfix: smtp_connection_cache_time_limit, within "
+                "connection_cache_ttl_limit), or check them with NOOP before reuse");
     n = explained(ST_CAUSE_UNKNOWN, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
     n.reply_class = ST_CLASS_CAPACITY;
     assert_hint(&n, ST_FIX_BY_CLASS, st_reply_class_hint(ST_CLASS_CAPACITY));

@@ -242,6 +242,50 @@ static void test_body_the_server_never_heard(void)
     g_assert_cmpuint(n.data_bytes, ==, sizeof(line));
 }
 
+/* A server that closes right after an error reply ended no wait: the
+ * client's QUIT, already on its way, and the reset it draws are how TCP
+ * ends (OpenSMTPD refusing pipelining).  Bytes a second later are late. */
+static void test_bytes_that_cross_a_close(void)
+{
+    driver d;
+
+    for (int late = 0; late < 2; late++) {
+        int64_t t = (late ? 2000 : 0) * MS;
+        st_note n;
+
+        driver_init(&d);
+        greet(&d, "250-mx\r\n250 8BITMIME\r\n");
+        client(&d, 4 * MS, "MAIL FROM:<a@b>\r\n");
+        server(&d, 5 * MS, "250 2.0.0 Ok\r\n");
+        client(&d, 6 * MS, "RCPT TO:<c@d>\r\nDATA\r\n");
+        assert_quiet(server(&d, 7 * MS, "500 5.5.1 Invalid command: Pipelining not supported\r\n"));
+        assert_quiet(bare(&d, 7 * MS, ST_SIDE_SERVER, ST_TCP_FIN));
+        n = client(&d, 7 * MS + t + 1, "QUIT\r\n");
+        g_assert_cmpuint(n.findings, ==, late ? ST_FIND_DATA_AFTER_CLOSE : 0);
+        n = bare(&d, 7 * MS + t + 2, ST_SIDE_SERVER, ST_TCP_RST);
+        g_assert_cmpuint(n.findings, ==, late ? ST_FIND_RST_AFTER_CLOSE : 0);
+    }
+}
+
+/* A client that gave up before the server's 221 ended nothing normally. */
+static void test_reply_after_the_client_gave_up(void)
+{
+    driver d;
+    st_note n;
+
+    driver_init(&d);
+    open_transaction(&d, 0);
+    body(&d, 20 * MS, "Subject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n", true);
+    n = bare(&d, 5020 * MS, ST_SIDE_CLIENT, ST_TCP_FIN);
+    g_assert_cmpuint(n.findings, ==, ST_FIND_CLIENT_GAVE_UP);
+    g_assert_cmpuint(n.data_bytes, ==, 18);
+    g_assert_cmpuint(n.explain & ST_EX_DUPLICATE, !=, 0);
+    assert_quiet(server(&d, 8020 * MS, "250 2.0.0 Ok: queued\r\n221 2.0.0 Bye\r\n"));
+    n = bare(&d, 8020 * MS, ST_SIDE_CLIENT, ST_TCP_RST);
+    g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_CLOSE);
+    g_assert_cmpuint(n.close_frame, ==, 9);
+}
+
 /* Resets reaching both ends are told apart at any time stamp, zero too. */
 static void test_resets_from_both_ends_at_time_zero(void)
 {
@@ -293,5 +337,7 @@ int main(int argc, char **argv)
     g_test_add_func("/session/resets-from-both-ends-at-time-zero", test_resets_from_both_ends_at_time_zero);
     g_test_add_func("/session/garbage", test_garbage_is_quiet);
     g_test_add_func("/session/body-the-server-never-heard", test_body_the_server_never_heard);
+    g_test_add_func("/session/bytes-that-cross-a-close", test_bytes_that_cross_a_close);
+    g_test_add_func("/session/reply-after-the-client-gave-up", test_reply_after_the_client_gave_up);
     return g_test_run();
 }

@@ -114,7 +114,8 @@ void st_render_register(int proto)
         { &hf_below_rfc, { "Below RFC 5321 minimum", "smtp_timeout.below_rfc", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
           "The server's timeout is under the 5 minutes RFC 5321 recommends", HFILL } },
         { &hf_pooled, { "Pooled connection reused", "smtp_timeout.pooled", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
-          "The client came back to an idle pooled connection the server had closed", HFILL } },
+          "The server gave up on a connection idle between messages (after END-OF-MESSAGE or RSET), or the client "
+          "came back to it: a connection pool or cache", HFILL } },
         { &hf_finding, { "Finding", "smtp_timeout.finding", FT_STRING, BASE_NONE, NULL, 0x0,
           "Each finding on this frame, by name (gap, session-ending reply, late data...); hidden", HFILL } },
         { &hf_message, { "Message", "smtp_timeout.message", FT_STRING, BASE_NONE, NULL, 0x0,

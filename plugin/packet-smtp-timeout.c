@@ -31,6 +31,8 @@ static int smtp_timeout_tap = -1;
 static dissector_handle_t smtp_timeout_handle;
 
 static guint pref_gap_threshold_s = 10;
+static gboolean pref_info_tags = TRUE;       /* warnings' tags in the Info column */
+static gboolean pref_info_tag_notes = FALSE; /* ... and the notes' too */
 
 /* What the analysis of one file keeps besides the sessions. */
 static struct {
@@ -187,7 +189,8 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
         return 0;
     note = lookup_note(pinfo->num);
     if (note != NULL) {
-        st_render(tvb, pinfo, tree, note);
+        st_render(tvb, pinfo, tree, note,
+                  !pref_info_tags ? ST_TAGS_NONE : pref_info_tag_notes ? ST_TAGS_ALL : ST_TAGS_WARNINGS);
         tap_queue_packet(smtp_timeout_tap, pinfo, note);
     }
     return 0;
@@ -229,6 +232,13 @@ void proto_register_smtp_timeout(void)
     prefs_register_uint_preference(prefs, "gap_threshold", "Gap threshold (seconds)",
         "A silence at least this long, while one side has to speak, is reported as a gap",
         10, &pref_gap_threshold_s);
+    prefs_register_bool_preference(prefs, "info_tags", "Tags in the Info column",
+        "Append a short tag to the Info column of frames with a warning, as TCP's analysis does: "
+        "[SMTP timeout: client silent 59.954 s after DATA], [Data 30.527 s after close], [RST after close]",
+        &pref_info_tags);
+    prefs_register_bool_preference(prefs, "info_tag_notes", "Tags for notes too",
+        "Also tag gaps the dialogue survived, where idle intervals begin (later passes only), and resets after "
+        "a normal end", &pref_info_tag_notes);
     file.notes = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
     st_map_register();
     smtp_timeout_handle = register_dissector("smtp_timeout", dissect_smtp_timeout, proto_smtp_timeout);

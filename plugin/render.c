@@ -293,7 +293,25 @@ static expert_field *expert_for(st_finding finding)
     }
 }
 
-void st_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st_note *n)
+/* The findings' tags at the end of the Info column, as TCP's analysis
+ * puts "[TCP Retransmission]" there: warnings, and notes when asked. */
+static void add_tags(packet_info *pinfo, const st_note *n, st_tags tags)
+{
+    char tag[128];
+
+    if (tags == ST_TAGS_NONE)
+        return;
+    for (unsigned bit = 0; bit < ST_FINDING_COUNT; bit++) {
+        st_finding finding = (st_finding)(1u << bit);
+        if (!(n->findings & finding) || (tags == ST_TAGS_WARNINGS && !st_finding_is_warning(finding)))
+            continue;
+        st_note_tag(n, finding, tag, sizeof(tag));
+        if (tag[0] != '\0')
+            col_append_sep_str(pinfo->cinfo, COL_INFO, " ", tag);
+    }
+}
+
+void st_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st_note *n, st_tags tags)
 {
     proto_item *item = proto_tree_add_item(tree, proto_st, tvb, 0, 0, ENC_NA);
     proto_tree *st_tree = proto_item_add_subtree(item, ett_st);
@@ -317,4 +335,5 @@ void st_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st_not
         proto_item_set_hidden(proto_tree_add_string(st_tree, hf_message, tvb, 0, 0, message));
     }
     add_explanation(st_tree, item, tvb, pinfo, n);
+    add_tags(pinfo, n, tags);
 }

@@ -31,6 +31,11 @@ const char *st_finding_name(st_finding finding)
     }
 }
 
+bool st_finding_is_warning(st_finding finding)
+{
+    return finding != ST_FIND_GAP && finding != ST_FIND_IDLE_START && finding != ST_FIND_RST_AFTER_END;
+}
+
 const char *st_gave_up_name(st_gave_up gave_up)
 {
     switch (gave_up) {

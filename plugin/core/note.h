@@ -8,6 +8,7 @@
 #ifndef SMTP_TIMEOUT_NOTE_H
 #define SMTP_TIMEOUT_NOTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,11 @@ typedef enum {
 /* A short name for the finding, the value of smtp_timeout.finding: "gap",
  * "silent close"... */
 const char *st_finding_name(st_finding finding);
+
+/* Whether the finding is a warning (the story of a session that failed),
+ * not a note (a gap the dialogue survived, where an interval began) or a
+ * chat (a reset after a normal end). */
+bool st_finding_is_warning(st_finding finding);
 
 /* Which of the optional values below are set. */
 typedef enum {

@@ -214,6 +214,72 @@ void st_note_message(const st_note *note, st_finding finding, char *buf, size_t 
     }
 }
 
+/* ---- the Info column's tags ---- */
+
+/* What the side that had to speak did not say: " after DATA", or "". */
+static void tag_after(const st_note *note, char *buf, size_t size)
+{
+    const char *name = st_after_name((st_after)note->after);
+
+    if (note->has & ST_HAS_AFTER && name[0] != '\0')
+        g_snprintf(buf, (gulong)size, " after %s", name);
+    else if (note->has & ST_HAS_ENCRYPTED && note->opaque)
+        g_strlcpy(buf, " inside TLS", size);
+    else
+        buf[0] = '\0';
+}
+
+static void tag_reply(const st_note *note, const char *after, const char *idle, char *buf, size_t size)
+{
+    if (note->has & ST_HAS_SERVER_TIMEOUT)
+        g_snprintf(buf, (gulong)size, "[SMTP timeout: %s silent %s%s]", st_side_name((st_side)note->silent_side),
+                   idle, after);
+    else
+        g_snprintf(buf, (gulong)size, "[SMTP %u %s]", note->reply_code,
+                   st_reply_class_name((st_reply_class)note->reply_class));
+}
+
+void st_note_tag(const st_note *note, st_finding finding, char *buf, size_t size)
+{
+    char after[48], idle[32], t[32];
+
+    tag_after(note, after, sizeof(after));
+    st_format_duration(note->idle_ns, idle, sizeof(idle));
+    switch (finding) {
+    case ST_FIND_REPLY:
+        tag_reply(note, after, idle, buf, size);
+        break;
+    case ST_FIND_SILENT_CLOSE:
+    case ST_FIND_ENCRYPTED_CLOSE:
+        g_snprintf(buf, (gulong)size, "[SMTP timeout: %s silent %s%s, server closed]",
+                   st_side_name((st_side)note->silent_side), idle, after);
+        break;
+    case ST_FIND_DATA_AFTER_CLOSE:
+        st_format_duration(note->since_close_ns, t, sizeof(t));
+        g_snprintf(buf, (gulong)size, "[Data %s after close]", t);
+        break;
+    case ST_FIND_RST_AFTER_CLOSE:
+        g_strlcpy(buf, "[RST after close]", size);
+        break;
+    case ST_FIND_CLIENT_GAVE_UP:
+        g_snprintf(buf, (gulong)size, "[Client gave up after %s]", idle);
+        break;
+    case ST_FIND_GAP:
+        g_snprintf(buf, (gulong)size, "[SMTP gap: %s silent %s%s]", st_side_name((st_side)note->silent_side),
+                   idle, after);
+        break;
+    case ST_FIND_IDLE_START:
+        st_format_duration(note->silence_ns, t, sizeof(t));
+        g_snprintf(buf, (gulong)size, "[SMTP idle %s from here]", t);
+        break;
+    case ST_FIND_RST_AFTER_END:
+        g_strlcpy(buf, "[RST after a normal end]", size);
+        break;
+    default:
+        buf[0] = '\0';
+    }
+}
+
 /* ---- the explanation ---- */
 
 const char *st_note_timer(const st_note *n)

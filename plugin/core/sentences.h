@@ -21,6 +21,11 @@ void st_format_duration(int64_t ns, char *buf, size_t size);
 /* The expert-info sentence for one finding of the note. */
 void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size);
 
+/* The short bracketed tag for the Info column, as TCP's analysis writes
+ * "[TCP Retransmission]": "[SMTP timeout: client silent 59.954 s after
+ * DATA]", "[Data 30.527 s after close]", "[RST after close]"... */
+void st_note_tag(const st_note *note, st_finding finding, char *buf, size_t size);
+
 /* Who gave up, after what, the cause and its evidence. */
 void st_note_explanation(const st_note *note, char *buf, size_t size);
 

@@ -18,6 +18,7 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 
+#include "core/community_id.h"
 #include "core/mta.h"
 #include "core/sentences.h"
 #include "ws_compat.h"
@@ -26,18 +27,21 @@ static GPtrArray *sessions;
 static st_note_lookup lookup_note;
 
 enum { C_SESSION, C_CLIENT, C_SERVER, C_MTA, C_ENDING, C_AFTER, C_DATA_BYTES, C_IDLE, C_TIMEOUT, C_STALL,
-       C_GAVE_UP, C_CAUSE, C_HINT, C_FINDINGS, C_FRAMES, C_COUNT };
+       C_GAVE_UP, C_CAUSE, C_HINT, C_FINDINGS, C_FRAMES, C_COMMUNITY_ID, C_COUNT };
 
 static const char *const csv_names[C_COUNT] = {
     "session", "client", "server", "mta", "ending", "after", "data_bytes", "idle_s", "server_timeout_s",
-    "client_stall_s", "gave_up", "cause", "hint", "findings", "finding_frames",
+    "client_stall_s", "gave_up", "cause", "hint", "findings", "finding_frames", "community_id",
 };
 
-/* The text report leaves out what the CSV has for machines. */
+/* The text report leaves out what the CSV has for machines, and puts the
+ * long hint last. */
 static const char *const text_names[C_COUNT] = {
     "Session", "Client", "Server", "Software", "Ended", "After", NULL, "Idle (s)", "Timeout (s)", "Stall (s)",
-    "Gave up", "Cause", "Hint", NULL, NULL,
+    "Gave up", "Cause", "Hint", NULL, NULL, "Community ID",
 };
+static const int text_order[] = { C_SESSION, C_CLIENT, C_SERVER, C_MTA, C_ENDING, C_AFTER, C_IDLE, C_TIMEOUT,
+                                  C_STALL, C_GAVE_UP, C_CAUSE, C_COMMUNITY_ID, C_HINT };
 
 typedef struct {
     char *cell[C_COUNT];
@@ -87,6 +91,19 @@ static char *endpoint(const st_addr *kept, guint16 port)
     return out;
 }
 
+/* The flow's Community ID (v1, seed 0), as Zeek, Suricata, Arkime and
+ * Wireshark's own communityid dissector give it. */
+static char *community_id(const st_tracked *t)
+{
+    char id[ST_COMMUNITY_ID_MAX];
+
+    if (t->client_addr.len != t->server_addr.len)
+        return g_strdup("");
+    st_community_id(t->client_addr.data, t->server_addr.data, t->client_addr.len, t->client_port, t->server_port,
+                    6, 0, id, sizeof(id));
+    return g_strdup(id);
+}
+
 static char *seconds(int64_t ns)
 {
     char buf[32];
@@ -96,7 +113,6 @@ static char *seconds(int64_t ns)
     return g_strdup(buf);
 }
 
-/* The session's values, each from the latest note that has it. */
 /* The session's values, each from the latest note that has it. */
 static void fill_from_notes(const st_tracked *t, uint32_t explained_frame, row *r)
 {
@@ -163,6 +179,7 @@ static row *make_row(const st_tracked *t)
     for (unsigned i = 0; i < t->n_frames; i++)
         g_string_append_printf(frames, i == 0 ? "%u" : " %u", t->finding_frames[i]);
     r->cell[C_FRAMES] = g_string_free(frames, FALSE);
+    r->cell[C_COMMUNITY_ID] = community_id(t);
     for (int c = 0; c < C_COUNT; c++) {
         if (r->cell[c] == NULL)
             r->cell[c] = g_strdup("");
@@ -238,9 +255,8 @@ static void print_text_row(const char *const *cells, const int *width)
 {
     GString *line = g_string_new(NULL);
 
-    for (int c = 0; c < C_COUNT; c++) {
-        if (text_names[c] == NULL)
-            continue;
+    for (size_t i = 0; i < G_N_ELEMENTS(text_order); i++) {
+        int c = text_order[i];
         gsize start = line->len;
         g_string_append(line, cells[c]);
         /* Padded by hand: a printf per cell was most of the report's cost. */

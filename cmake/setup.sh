@@ -17,8 +17,9 @@ run_as=""
 if [ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
     home=$(getent passwd "$SUDO_USER" | cut -d: -f6)
     dir="$home/.local/lib/wireshark/plugins/$xy/epan"
-    runuser -u "$SUDO_USER" -- sh -c 'mkdir -p "$1" && cp "$2" "$1/"' sh "$dir" \
-        "$PWD/build/plugins/$xy/epan/smtp_timeout.so"
+    runuser -u "$SUDO_USER" -- sh -c 'mkdir -p "$1" "$3" && cp "$2" "$1/" && cp -r "$4" "$3/"' sh "$dir" \
+        "$PWD/build/plugins/$xy/epan/smtp_timeout.so" "$home/.config/wireshark/profiles" \
+        "$PWD/build/profiles/SMTP-Timeout"
     run_as="runuser -u $SUDO_USER --"
 elif [ "$(id -u)" -eq 0 ]; then
     cmake --install build >/dev/null

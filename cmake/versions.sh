@@ -67,7 +67,8 @@ build_chroot() {
 }
 
 # Install the .deb built in the chroot into a fresh copy of it; what
-# `tshark -G plugins` says of the plugin there, as the user nobody.
+# `tshark -G plugins` says of the plugin there, as the user nobody, and
+# whether the global profile SMTP-Timeout gives the article's 421 its columns.
 deb_check() {
     root=$cache/$1 fresh=$cache/$1.fresh
     deb=$(chroot "$root" sh -c 'cd /src/smtp-timeout/build && cpack >/dev/null 2>&1 && ls *.deb') || return 1
@@ -76,8 +77,17 @@ deb_check() {
         -cf - . | tar -C "$fresh" -xf -
     cp "$root/src/smtp-timeout/build/$deb" "$fresh/tmp/"
     chroot "$fresh" dpkg -i "/tmp/$deb" >/dev/null 2>&1 || { rm -rf "$fresh"; return 1; }
-    chroot "$fresh" setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME=/tmp PATH=/usr/bin:/bin \
-        tshark -G plugins 2>/dev/null | grep '^smtp_timeout' | tr -s '\t ' ' '
+    cp "$src/testdata/article.pcap" "$fresh/tmp/"
+    chmod 644 "$fresh/tmp/article.pcap"
+    listed=$(chroot "$fresh" setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME=/tmp PATH=/usr/bin:/bin \
+        tshark -G plugins 2>/dev/null | grep '^smtp_timeout' | tr -s '\t ' ' ')
+    columns=$(chroot "$fresh" setpriv --reuid=65534 --regid=65534 --clear-groups env -i HOME=/tmp PATH=/usr/bin:/bin \
+        tshark -C SMTP-Timeout -r /tmp/article.pcap -Y smtp_timeout.reply_421 2>/dev/null | tr -s ' ')
+    case "$columns" in
+    *" SMTP 59.953550000 DATA server client-idle 59.953550000 S: 421 "*) profile=ok ;;
+    *) profile=missing ;;
+    esac
+    echo "$listed; profile SMTP-Timeout: $profile"
     rm -rf "$fresh"
 }
 
@@ -107,10 +117,10 @@ for suite in $suites; do
     if [ $rc -eq 0 ]; then
         listed=$(deb_check "$suite")
         case "$listed" in
-        *" dissector /usr/lib/"*"/wireshark/plugins/"*"/epan/smtp_timeout.so")
+        *" dissector /usr/lib/"*"/wireshark/plugins/"*"/epan/smtp_timeout.so; profile SMTP-Timeout: ok")
             echo "Wireshark $version (Debian $suite): passed: $summary; .deb installed, tshark -G plugins: $listed" ;;
         *)
-            echo "Wireshark $version (Debian $suite): FAILED: $summary, but the .deb check did not list the plugin"
+            echo "Wireshark $version (Debian $suite): FAILED: $summary, but the .deb check did not list the plugin or its profile ($listed)"
             status=1 ;;
         esac
     else

@@ -8,6 +8,7 @@ the plugin under test, so a copy installed system-wide cannot stand in for it.
 """
 
 import os
+import pty
 import re
 import shutil
 import subprocess
@@ -146,6 +147,33 @@ class TsharkCase(unittest.TestCase):
     def tshark(self, *args):
         out = self.run_tool([TSHARK] + list(args))
         return out
+
+    def tshark_on_terminal(self, *args):
+        """tshark's output to a terminal (a pty) that shows 24-bit colour,
+        as a user sees it (--color paints with 24-bit escape codes only when
+        COLORTERM says the terminal has them)."""
+        argv = [TSHARK] + list(args)
+        env = {"HOME": self.home, "WIRESHARK_PLUGIN_DIR": self.plugin_dir, "TZ": "UTC", "LC_ALL": "C.UTF-8",
+               "COLORTERM": "truecolor",
+               "WIRESHARK_EXTCAP_DIR": self.extcap_dir, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        env.update(sanitizer_env())
+        if os.geteuid() == 0:
+            argv = NOBODY + VALGRIND + argv
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(argv, env=env, stdout=slave, stderr=subprocess.DEVNULL)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        self.assertEqual(proc.wait(), 0)
+        return shown.decode("utf-8", "replace").replace("\r\n", "\n")
 
     def findings(self, capture, fields, *extra, two_pass=False, display="smtp_timeout"):
         """Rows of `-Y smtp_timeout -T fields` (or another display filter)

@@ -37,6 +37,9 @@ unmount_all() {
 trap unmount_all EXIT INT TERM
 
 mount_into() {
+    # The chroot's root must be a mount point: the live tests' network
+    # namespaces and private mount namespaces change mount propagation.
+    mount --bind "$1" "$1" && mounted="$1 $mounted"
     mount -t proc proc "$1/proc" && mounted="$1/proc $mounted"
     mount -t sysfs sys "$1/sys" && mounted="$1/sys $mounted"
     mount --bind /dev "$1/dev" && mounted="$1/dev $mounted"
@@ -110,8 +113,8 @@ for suite in $suites; do
     chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 WITH_CHECKS= \
         sh -c 'cd /src/smtp-timeout && cmake/test.sh' >"$log" 2>&1
     rc=$?
-    # The live tests' network namespaces leave ip's own mount of /run/netns.
-    umount -l "$root/run/netns" 2>/dev/null
+    # The live tests' network namespaces leave ip's own mounts of /run/netns.
+    while umount "$root/run/netns" 2>/dev/null; do :; done
     unmount_all
     summary=$(grep -E "tests passed, [0-9]+ tests failed" "$log" | tail -n 1)
     if [ $rc -eq 0 ]; then

@@ -31,8 +31,8 @@ static int smtp_timeout_tap = -1;
 static dissector_handle_t smtp_timeout_handle;
 
 static guint pref_gap_threshold_s = 10;
-static gboolean pref_info_tags = TRUE;       /* warnings' tags in the Info column */
-static gboolean pref_info_tag_notes = FALSE; /* ... and the notes' too */
+static st_pref_bool pref_info_tags = ST_PREF_TRUE;       /* warnings' tags in the Info column */
+static st_pref_bool pref_info_tag_notes = ST_PREF_FALSE; /* ... and the notes' too */
 
 /* What the analysis of one file keeps besides the sessions. */
 static struct {

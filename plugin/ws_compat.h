@@ -38,6 +38,17 @@
 #define ST_STAT_INIT_RETURN(ok) do { (void)(ok); return; } while (0)
 #endif
 
+/* A boolean preference's variable is a bool from 4.4 on, a gboolean before. */
+#if ST_WS_AT_LEAST(4, 4)
+typedef bool st_pref_bool;
+#define ST_PREF_TRUE true
+#define ST_PREF_FALSE false
+#else
+typedef gboolean st_pref_bool;
+#define ST_PREF_TRUE TRUE
+#define ST_PREF_FALSE FALSE
+#endif
+
 /* 4.4 renamed the GLib-typed tvb getters and deprecates the old names. */
 #if ST_WS_AT_LEAST(4, 4)
 #define ST_TVB_GET_U8 tvb_get_uint8

@@ -8,8 +8,9 @@
 # Postfix is installed unconfigured and stays stopped.
 PACKAGES="cmake gcc make pkg-config libglib2.0-dev wireshark-dev tshark python3 util-linux postfix openssl iproute2 ethtool swaks nftables tcpdump m4"
 # The checks: static analysis (label lint), the fuzzer (clang's libFuzzer),
-# valgrind; the tests that need them run where these are installed.
-CHECK_PACKAGES="clang-tidy cppcheck clang valgrind"
+# valgrind, and a headless Chromium for the scan's HTML page; the tests that
+# need them run where these are installed.
+CHECK_PACKAGES="clang-tidy cppcheck clang valgrind chromium"
 
 missing_packages() {
     for p in $PACKAGES ${WITH_CHECKS:+$CHECK_PACKAGES}; do

@@ -69,7 +69,9 @@ def editcap_replaces_comments():
     return "--preserve-packet-comments" not in usage and (int(version[0]), int(version[1])) > (4, 0)
 
 
-class Tools(TsharkCase):
+class ToolsCase(TsharkCase):
+    """The tools run as the user runs them; no tests of its own."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -77,7 +79,7 @@ class Tools(TsharkCase):
         # folder it can write to.
         cls.bin = os.path.join(cls.home, "bin")
         os.makedirs(cls.bin)
-        for name in ("smtp-timeout-annotate", "smtp-timeout-scan"):
+        for name in ("smtp-timeout-annotate", "smtp-timeout-scan", "smtp_timeout_page.py"):
             shutil.copy(os.path.join(TOOLS, name), cls.bin)
             os.chmod(os.path.join(cls.bin, name), 0o755)
         cls.write_tshark_wrapper()
@@ -139,6 +141,9 @@ class Tools(TsharkCase):
             found[int(frame)] = "|".join(one_per_comment(values.replace("\\n", "\n").split("|")))
         return found
 
+
+
+class Tools(ToolsCase):
     def test_annotated_copy(self):
         original = self.capture("article.pcap")
         before = sha256(original)

@@ -7,6 +7,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <string.h>
+
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto.h>
@@ -118,8 +120,7 @@ static void retire(st_tracked *s)
     *old = *s;
     old->core.ext = NULL; /* the live record keeps it; the report needs none */
     st_report_add(old);
-    s->n_findings = 0;
-    s->n_frames = 0;
+    memset(&s->tally, 0, sizeof(s->tally));
 }
 
 static void log_dns(proto_tree *tree, packet_info *pinfo)

@@ -19,34 +19,21 @@
 #include <epan/to_str.h>
 
 #include "core/community_id.h"
-#include "core/mta.h"
-#include "core/sentences.h"
+#include "core/report_row.h"
 #include "ws_compat.h"
 
 static GPtrArray *sessions;
 static st_note_lookup lookup_note;
 
-enum { C_SESSION, C_CLIENT, C_SERVER, C_MTA, C_ENDING, C_AFTER, C_DATA_BYTES, C_IDLE, C_TIMEOUT, C_STALL,
-       C_GAVE_UP, C_CAUSE, C_HINT, C_FINDINGS, C_FRAMES, C_COMMUNITY_ID, C_COUNT };
-
-static const char *const csv_names[C_COUNT] = {
-    "session", "client", "server", "mta", "ending", "after", "data_bytes", "idle_s", "server_timeout_s",
-    "client_stall_s", "gave_up", "cause", "hint", "findings", "finding_frames", "community_id",
-};
-
 /* The text report leaves out what the CSV has for machines, and puts the
  * long hint last. */
-static const char *const text_names[C_COUNT] = {
+static const char *const text_names[ST_COL_COUNT] = {
     "Session", "Client", "Server", "Software", "Ended", "After", NULL, "Idle (s)", "Timeout (s)", "Stall (s)",
     "Gave up", "Cause", "Hint", NULL, NULL, "Community ID",
 };
-static const int text_order[] = { C_SESSION, C_CLIENT, C_SERVER, C_MTA, C_ENDING, C_AFTER, C_IDLE, C_TIMEOUT,
-                                  C_STALL, C_GAVE_UP, C_CAUSE, C_COMMUNITY_ID, C_HINT };
-
-typedef struct {
-    char *cell[C_COUNT];
-    bool  findings;
-} row;
+static const int text_order[] = { ST_COL_SESSION, ST_COL_CLIENT, ST_COL_SERVER, ST_COL_MTA, ST_COL_ENDING,
+                                  ST_COL_AFTER, ST_COL_IDLE, ST_COL_TIMEOUT, ST_COL_STALL, ST_COL_GAVE_UP,
+                                  ST_COL_CAUSE, ST_COL_COMMUNITY_ID, ST_COL_HINT };
 
 void st_report_reset(void)
 {
@@ -63,19 +50,7 @@ void st_report_add(st_tracked *session)
 
 void st_report_count(st_tracked *t, uint32_t frame, const st_note *n)
 {
-    uint32_t counted = n->findings & ~(uint32_t)(ST_FIND_IDLE_START | ST_FIND_RST_AFTER_END);
-
-    if (counted == 0)
-        return;
-    for (uint32_t bits = counted; bits != 0; bits &= bits - 1)
-        if (t->n_findings < UINT16_MAX)
-            t->n_findings++;
-    for (unsigned i = 0; i < t->n_frames; i++) {
-        if (t->finding_frames[i] == frame)
-            return;
-    }
-    if (t->n_frames < ST_REPORT_FRAMES)
-        t->finding_frames[t->n_frames++] = frame;
+    st_tally_note(&t->tally, frame, n);
 }
 
 static char *endpoint(const st_addr *kept, guint16 port)
@@ -93,104 +68,35 @@ static char *endpoint(const st_addr *kept, guint16 port)
 
 /* The flow's Community ID (v1, seed 0), as Zeek, Suricata, Arkime and
  * Wireshark's own communityid dissector give it. */
-static char *community_id(const st_tracked *t)
+static void community_id(const st_tracked *t, char *id)
 {
+    id[0] = '\0';
+    if (t->client_addr.len == t->server_addr.len)
+        st_community_id(t->client_addr.data, t->server_addr.data, t->client_addr.len, t->client_port,
+                        t->server_port, 6, 0, id, ST_COMMUNITY_ID_MAX);
+}
+
+static st_row *make_row(const st_tracked *t)
+{
+    st_row *r = g_new0(st_row, 1);
+    uint32_t frames[ST_REPORT_FRAMES + 1];
+    const st_note *notes[ST_REPORT_FRAMES + 1];
+    unsigned n = st_row_frames(&t->core, &t->tally, frames);
+    char *client = endpoint(&t->client_addr, t->client_port), *server = endpoint(&t->server_addr, t->server_port);
     char id[ST_COMMUNITY_ID_MAX];
 
-    if (t->client_addr.len != t->server_addr.len)
-        return g_strdup("");
-    st_community_id(t->client_addr.data, t->server_addr.data, t->client_addr.len, t->client_port, t->server_port,
-                    6, 0, id, sizeof(id));
-    return g_strdup(id);
-}
-
-static char *seconds(int64_t ns)
-{
-    char buf[32];
-
-    st_format_duration(ns, buf, sizeof(buf));
-    buf[strlen(buf) - 2] = '\0'; /* "59.954 s" -> "59.954" */
-    return g_strdup(buf);
-}
-
-/* The session's values, each from the latest note that has it. */
-static void fill_from_notes(const st_tracked *t, uint32_t explained_frame, row *r)
-{
-    uint32_t frames[ST_REPORT_FRAMES + 1];
-    unsigned n = 0;
-    st_note merged;
-    char text[512];
-
-    memset(&merged, 0, sizeof(merged));
-    for (unsigned i = 0; i < t->n_frames; i++)
-        frames[n++] = t->finding_frames[i];
-    if (explained_frame != 0)
-        frames[n++] = explained_frame;
-    for (unsigned i = 0; i < n; i++) {
-        const st_note *note = lookup_note(frames[i]);
-        st_note copy;
-        if (note == NULL)
-            continue;
-        copy = *note;
-        /* later notes win: merge the older ones into the newer */
-        st_note_merge(&copy, &merged);
-        merged = copy;
-    }
-    if (merged.has & ST_HAS_AFTER) {
-        if (merged.has & ST_HAS_DATA_BYTES) {
-            r->cell[C_AFTER] = g_strdup_printf("%s (%" PRIu64 " bytes)", st_after_name((st_after)merged.after),
-                                               merged.data_bytes);
-            r->cell[C_DATA_BYTES] = g_strdup_printf("%" PRIu64, merged.data_bytes);
-        } else {
-            r->cell[C_AFTER] = g_strdup(st_after_name((st_after)merged.after));
-        }
-    }
-    if (merged.has & ST_HAS_IDLE)
-        r->cell[C_IDLE] = seconds(merged.idle_ns);
-    if (merged.has & ST_HAS_SERVER_TIMEOUT)
-        r->cell[C_TIMEOUT] = seconds(merged.server_timeout_ns);
-    if (merged.has & ST_HAS_CLIENT_STALL)
-        r->cell[C_STALL] = seconds(merged.client_stall_ns);
-    if (merged.has & ST_HAS_EXPLANATION) {
-        r->cell[C_GAVE_UP] = g_strdup(st_gave_up_name((st_gave_up)merged.gave_up));
-        r->cell[C_CAUSE] = g_strdup(st_cause_name((st_cause)merged.cause));
-        st_note_hint(&merged, text, sizeof(text));
-        r->cell[C_HINT] = g_strdup(text);
-    }
-}
-
-static row *make_row(const st_tracked *t)
-{
-    row *r = g_new0(row, 1);
-    char ending[64];
-    GString *frames = g_string_new(NULL);
-    st_summary summary;
-
-    st_session_summary(&t->core, &summary);
-    r->findings = t->n_findings > 0;
-    r->cell[C_SESSION] = g_strdup_printf("%u", summary.first_frame);
-    r->cell[C_CLIENT] = endpoint(&t->client_addr, t->client_port);
-    r->cell[C_SERVER] = endpoint(&t->server_addr, t->server_port);
-    r->cell[C_MTA] = g_strdup(st_mta_name((st_mta)summary.mta));
-    st_ending_text(&summary, ending, sizeof(ending));
-    r->cell[C_ENDING] = g_strdup(ending);
-    fill_from_notes(t, summary.explained_frame, r);
-    r->cell[C_FINDINGS] = g_strdup_printf("%u", t->n_findings);
-    for (unsigned i = 0; i < t->n_frames; i++)
-        g_string_append_printf(frames, i == 0 ? "%u" : " %u", t->finding_frames[i]);
-    r->cell[C_FRAMES] = g_string_free(frames, FALSE);
-    r->cell[C_COMMUNITY_ID] = community_id(t);
-    for (int c = 0; c < C_COUNT; c++) {
-        if (r->cell[c] == NULL)
-            r->cell[c] = g_strdup("");
-    }
+    for (unsigned i = 0; i < n; i++)
+        notes[i] = lookup_note(frames[i]);
+    community_id(t, id);
+    st_row_make(r, &t->core, &t->tally, notes, n, client, server, id);
+    g_free(client);
+    g_free(server);
     return r;
 }
 
-static void free_row(row *r)
+static void free_row(st_row *r)
 {
-    for (int c = 0; c < C_COUNT; c++)
-        g_free(r->cell[c]);
+    st_row_free(r);
     g_free(r);
 }
 
@@ -221,34 +127,12 @@ static sort_key *sorted_sessions(guint *count)
         st_summary summary;
         st_session_summary(&t->core, &summary);
         keys[i].first_frame = summary.first_frame;
-        keys[i].findings = t->n_findings > 0;
+        keys[i].findings = t->tally.n_findings > 0;
         keys[i].session = t;
     }
     qsort(keys, n, sizeof(*keys), by_findings_then_frame);
     *count = n;
     return keys;
-}
-
-static void print_csv_cell(const char *text, bool last)
-{
-    if (strpbrk(text, ",\"\r\n") != NULL) {
-        putchar('"');
-        for (const char *p = text; *p != '\0'; p++) {
-            if (*p == '"')
-                putchar('"');
-            putchar(*p);
-        }
-        putchar('"');
-    } else {
-        (void)fputs(text, stdout);
-    }
-    putchar(last ? '\n' : ',');
-}
-
-static void print_csv_row(const char *const *cells)
-{
-    for (int c = 0; c < C_COUNT; c++)
-        print_csv_cell(cells[c], c == C_COUNT - 1);
 }
 
 static void print_text_row(const char *const *cells, const int *width)
@@ -260,7 +144,7 @@ static void print_text_row(const char *const *cells, const int *width)
         gsize start = line->len;
         g_string_append(line, cells[c]);
         /* Padded by hand: a printf per cell was most of the report's cost. */
-        while (c != C_HINT && line->len - start < (gsize)width[c] + 2)
+        while (c != ST_COL_HINT && line->len - start < (gsize)width[c] + 2)
             g_string_append_c(line, ' ');
     }
     while (line->len > 0 && line->str[line->len - 1] == ' ')
@@ -273,23 +157,23 @@ static void print_text_row(const char *const *cells, const int *width)
 /* What the text report needs before its first row: column widths, and the
  * counts of the last line. */
 typedef struct {
-    int         width[C_COUNT];
+    int         width[ST_COL_COUNT];
     guint       with_findings;
     GHashTable *by_ending;   /* ending -> count */
     GPtrArray  *order;       /* endings as first seen */
 } text_totals;
 
-static void total_row(text_totals *t, const row *r)
+static void total_row(text_totals *t, const st_row *r)
 {
     gpointer ending, n;
 
-    for (int c = 0; c < C_COUNT; c++) {
+    for (int c = 0; c < ST_COL_COUNT; c++) {
         if ((int)strlen(r->cell[c]) > t->width[c])
             t->width[c] = (int)strlen(r->cell[c]);
     }
     /* The table's keys are its own copies: the row is freed next. */
-    if (!g_hash_table_lookup_extended(t->by_ending, r->cell[C_ENDING], &ending, &n)) {
-        ending = g_strdup(r->cell[C_ENDING]);
+    if (!g_hash_table_lookup_extended(t->by_ending, r->cell[ST_COL_ENDING], &ending, &n)) {
+        ending = g_strdup(r->cell[ST_COL_ENDING]);
         g_ptr_array_add(t->order, ending);
         n = GUINT_TO_POINTER(0);
     }
@@ -317,13 +201,13 @@ static void print_text(const sort_key *sorted, guint count)
 {
     text_totals t;
 
-    for (int c = 0; c < C_COUNT; c++)
+    for (int c = 0; c < ST_COL_COUNT; c++)
         t.width[c] = text_names[c] != NULL ? (int)strlen(text_names[c]) : 0;
     t.with_findings = 0;
     t.by_ending = g_hash_table_new(g_str_hash, g_str_equal);
     t.order = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < count; i++) {
-        row *r = make_row(sorted[i].session);
+        st_row *r = make_row(sorted[i].session);
         total_row(&t, r);
         free_row(r);
     }
@@ -332,7 +216,7 @@ static void print_text(const sort_key *sorted, guint count)
     printf("------------------------------------------------------------------\n");
     print_text_row(text_names, t.width);
     for (guint i = 0; i < count; i++) {
-        row *r = make_row(sorted[i].session);
+        st_row *r = make_row(sorted[i].session);
         print_text_row((const char *const *)r->cell, t.width);
         free_row(r);
     }
@@ -354,10 +238,10 @@ static void draw(void *data)
     sort_key *sorted = sorted_sessions(&count);
 
     if (ctx->csv) {
-        print_csv_row(csv_names);
+        st_row_print_csv(stdout, st_column_names);
         for (guint i = 0; i < count; i++) {
-            row *r = make_row(sorted[i].session);
-            print_csv_row((const char *const *)r->cell);
+            st_row *r = make_row(sorted[i].session);
+            st_row_print_csv(stdout, (const char *const *)r->cell);
             free_row(r);
         }
     } else {

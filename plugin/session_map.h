@@ -16,9 +16,8 @@
 #include <epan/address.h>
 #include <epan/packet.h>
 
+#include "core/report_row.h"
 #include "core/session.h"
-
-#define ST_REPORT_FRAMES 4
 
 /* An endpoint's address, kept inside the record.  Addresses longer than
  * IPv6's (no TCP endpoint has them) make no session. */
@@ -40,9 +39,7 @@ typedef struct {
     guint16    server_port;
     guint16    client_port;
     uint32_t   client_host;                      /* st_dns_host_key */
-    uint16_t   n_findings;                       /* not counting chat notes */
-    uint8_t    n_frames;
-    uint32_t   finding_frames[ST_REPORT_FRAMES]; /* the first ones */
+    st_tally   tally;                            /* its findings, for the report */
 } st_tracked;
 
 /* The map, for the file: created once, emptied with the file scope. */

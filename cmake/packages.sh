@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Sourced by setup.sh and test.sh: the Debian packages the project needs, and
 # a function that installs the missing ones (as root) or names them.
+# libpcap-dev and zlib1g-dev are for the native reader (smtp-timeout-read).
 # postfix, openssl, swaks, iproute2, ethtool, nftables, tcpdump and m4 (for
 # Sendmail's configuration, from its unpacked sendmail-cf) are for the live
 # tests (a private Postfix on loopback and in network namespaces the tests
 # make, real clients, captures by tcpdump as well as dumpcap); the system's
 # Postfix is installed unconfigured and stays stopped.
-PACKAGES="cmake gcc make pkg-config libglib2.0-dev wireshark-dev tshark python3 util-linux postfix openssl iproute2 ethtool swaks nftables tcpdump m4"
+PACKAGES="cmake gcc make pkg-config libglib2.0-dev wireshark-dev tshark libpcap-dev zlib1g-dev python3 util-linux postfix openssl iproute2 ethtool swaks nftables tcpdump m4"
 # The checks: static analysis (label lint), the fuzzer (clang's libFuzzer),
 # valgrind, and a headless Chromium for the scan's HTML page; the tests that
 # need them run where these are installed.

@@ -18,7 +18,7 @@ set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 cache=${SMTP_TIMEOUT_CHROOTS:-/var/cache/smtp-timeout/chroots}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-packages=tshark,wireshark-dev,libwireshark-dev,libglib2.0-dev,cmake,gcc,make,pkg-config,python3,util-linux
+packages=tshark,wireshark-dev,libwireshark-dev,libglib2.0-dev,libpcap-dev,zlib1g-dev,cmake,gcc,make,pkg-config,python3,util-linux
 packages=$packages,postfix,openssl,iproute2,passwd,ca-certificates,swaks,nftables,ethtool,tcpdump,m4
 suites=${*:-bookworm trixie sid}
 

@@ -46,27 +46,18 @@ static struct {
 
 #define DNS_PORT 53
 
-/* Which end is the server, from the best evidence in this frame: a SYN
- * comes from the client; replies come from the server and commands go to
- * it; else the one SMTP port among the two; else the port the SMTP
- * dissector was called for. */
+/* Which end is the server: the core's rule, from the frame's ports. */
 static st_side sender_role(const packet_info *pinfo, const st_segment *seg)
 {
-    bool src_smtp = st_ports_is_server(pinfo->srcport), dst_smtp = st_ports_is_server(pinfo->destport);
+    st_frame_ports ports;
 
-    if ((seg->tcp_flags & (ST_TCP_SYN | ST_TCP_ACK)) == ST_TCP_SYN)
-        return ST_SIDE_CLIENT;
-    if (st_looks_like_reply(seg->payload, seg->captured))
-        return ST_SIDE_SERVER;
-    if (st_looks_like_command(seg->payload, seg->captured))
-        return ST_SIDE_CLIENT;
-    if (src_smtp != dst_smtp)
-        return src_smtp ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
-    if (pinfo->match_uint == pinfo->destport && pinfo->match_uint != pinfo->srcport)
-        return ST_SIDE_CLIENT;
-    if (pinfo->match_uint == pinfo->srcport && pinfo->match_uint != pinfo->destport)
-        return ST_SIDE_SERVER;
-    return ST_SIDE_NONE;
+    ports.src_port = (uint16_t)pinfo->srcport;
+    ports.dst_port = (uint16_t)pinfo->destport;
+    ports.src_server = st_ports_is_server(pinfo->srcport);
+    ports.dst_server = st_ports_is_server(pinfo->destport);
+    ports.src_table = st_ports_in_table(pinfo->srcport);
+    ports.dst_table = st_ports_in_table(pinfo->destport);
+    return st_sender_role(&ports, seg);
 }
 
 /* A session starts with a frame whose server end is known: its port is an

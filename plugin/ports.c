@@ -11,6 +11,7 @@
 
 static guint32 server_ports[ST_PORTS_MAX];
 static bool tls_ports[ST_PORTS_MAX];
+static bool table_ports[ST_PORTS_MAX];   /* seeded from the dissector tables, not learnt */
 static unsigned n_server_ports;
 static bool any_port;
 
@@ -23,11 +24,12 @@ bool st_ports_is_server(guint32 port)
     return false;
 }
 
-static void learn(guint32 port, bool tls)
+static void learn(guint32 port, bool tls, bool table)
 {
     for (unsigned i = 0; i < n_server_ports; i++) {
         if (server_ports[i] == port) {
             tls_ports[i] = tls_ports[i] || tls;
+            table_ports[i] = table_ports[i] || table;
             return;
         }
     }
@@ -36,12 +38,22 @@ static void learn(guint32 port, bool tls)
         return;
     }
     tls_ports[n_server_ports] = tls;
+    table_ports[n_server_ports] = table;
     server_ports[n_server_ports++] = port;
 }
 
 void st_ports_learn(guint32 port)
 {
-    learn(port, false);
+    learn(port, false, false);
+}
+
+bool st_ports_in_table(guint32 port)
+{
+    for (unsigned i = 0; i < n_server_ports; i++) {
+        if (server_ports[i] == port)
+            return table_ports[i];
+    }
+    return false;
 }
 
 bool st_ports_is_tls(guint32 port)
@@ -71,7 +83,7 @@ static void seed_port(const gchar *table, ftenum_t type _U_, gpointer key, gpoin
     dissector_handle_t handle = dtbl_entry_get_handle((dtbl_entry_t *)value);
 
     if (handle != NULL && dissector_handle_get_protocol_index(handle) == GPOINTER_TO_INT(data))
-        learn(GPOINTER_TO_UINT(key), strcmp(table, "tls.port") == 0);
+        learn(GPOINTER_TO_UINT(key), strcmp(table, "tls.port") == 0, true);
 }
 
 void st_ports_reset(int proto_smtp)

@@ -19,6 +19,9 @@ void st_ports_learn(guint32 port);
 /* Whether the port is one of the learnt ones. */
 bool st_ports_is_server(guint32 port);
 
+/* Whether SMTP is registered on the port (25, 587, Decode As), not learnt. */
+bool st_ports_in_table(guint32 port);
+
 /* Whether SMTP on this port is inside TLS from the first byte. */
 bool st_ports_is_tls(guint32 port);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "session_steps.h"
+#include "smtp_line.h"
 
 static void init_keeping(st_session *s, struct st_session_ext *ext, bool implicit_tls)
 {
@@ -77,6 +78,23 @@ void st_session_summary(const st_session *s, st_summary *out)
         out->ending = ST_END_RESET;
     else
         out->ending = ST_END_OPEN;
+}
+
+st_side st_sender_role(const st_frame_ports *p, const st_segment *seg)
+{
+    if ((seg->tcp_flags & (ST_TCP_SYN | ST_TCP_ACK)) == ST_TCP_SYN)
+        return ST_SIDE_CLIENT;
+    if (st_looks_like_reply(seg->payload, seg->captured))
+        return ST_SIDE_SERVER;
+    if (st_looks_like_command(seg->payload, seg->captured))
+        return ST_SIDE_CLIENT;
+    if (p->src_server != p->dst_server)
+        return p->src_server ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+    if (p->src_table != p->dst_table)
+        return p->src_table ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+    if (p->src_table && p->src_port != p->dst_port)
+        return p->src_port < p->dst_port ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+    return ST_SIDE_NONE;
 }
 
 /* ---- notes ---- */

@@ -110,8 +110,11 @@ class LiveBlackHole(TsharkCase):
         (at_client, at_server), client, log = self.record_both_ends(
             "blackhole-tls", "--tls", "starttls", "--timeout", str(CLIENT_WAIT))
         self.assertRegex(client, r"^clean \d+ gave up waiting$")
-        self.logged(log, r"SSL_accept error from unknown\[198\.18\.1\.2\]: lost connection$")
-        self.logged(log, r"lost connection after STARTTLS from unknown\[198\.18\.1\.2\]$")
+        # Postfix 3.7 logs the client's close at once ("SSL_accept error ...
+        # lost connection"); later ones, with a newer OpenSSL, may still be
+        # waiting for the handshake when the test ends: no timeout, either way.
+        self.logged(log, r"connect from unknown\[198\.18\.1\.2\]$")
+        self.assertEqual([l for l in log if "timeout" in l], [])
         for cap, evidence in ((at_client, r"\d+ bytes of the server's segments never arrived, and its peer never "
                                           r"acknowledged them"),
                               (at_server, r"full-size server segments sent again \d+ times and never answered")):
@@ -148,9 +151,10 @@ class LiveCaptureTools(LiveCase):
         with open(self.log, encoding="utf-8", errors="replace") as f:
             f.seek(offset)
             self.logged([l for l in f if self.log_tag in l], r"timeout after DATA \(0 bytes\) from localhost")
-        kinds = ["File type:           Wireshark/tcpdump/... - pcap\n",
-                 "File type:           Wireshark/... - pcapng\n",
-                 "File encapsulation:  Linux cooked-mode capture v2\n"]
+        # dumpcap -P writes nanosecond pcap from Wireshark 4.2 on.
+        kinds = [r"File type:           Wireshark/tcpdump/\.\.\. - (nanosecond )?pcap\n",
+                 r"File type:           Wireshark/\.\.\. - pcapng\n",
+                 r"File encapsulation:  Linux cooked-mode capture v2\n"]
         stories = []
         for rec, kind in zip(recorders, kinds):
             copy = self.scratch(os.path.basename(rec.path))
@@ -159,7 +163,7 @@ class LiveCaptureTools(LiveCase):
             os.chmod(copy, 0o644)
             info = subprocess.run(["capinfos", "-t", "-E", copy], stdout=subprocess.PIPE, encoding="utf-8",
                                   check=True).stdout
-            self.assertIn(kind, info)
+            self.assertRegex(info, kind)
             rows = self.findings(copy, ["smtp_timeout.after", "smtp_timeout.data_bytes", "smtp_timeout.silent_side",
                                         "smtp_timeout.idle", "smtp_timeout.message"], *DECODE)
             stories.append(rows)

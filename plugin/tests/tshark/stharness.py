@@ -32,6 +32,9 @@ VALGRIND = (["valgrind", "--quiet", "--error-exitcode=1", "--leak-check=no",
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
 
+BOOLEANS = {"True": "1", "False": "0"}
+
+
 def ms(value):
     """A relative-time field as tshark prints it ("59.953550000"), to the ms."""
     return "%.3f" % float(value) if value else ""
@@ -185,7 +188,8 @@ class TsharkCase(unittest.TestCase):
         if two_pass:
             args.insert(0, "-2")
         out = self.tshark(*(list(extra) + args))
-        return [line.split("|") for line in out.splitlines()]
+        # tshark 4.2 and later print a boolean field as True/False, 4.0 as 1/0.
+        return [[BOOLEANS.get(cell, cell) for cell in line.split("|")] for line in out.splitlines()]
 
     def messages(self, capture, *extra, two_pass=False):
         """{frame: [smtp_timeout's expert messages]}"""

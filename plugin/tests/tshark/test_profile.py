@@ -27,11 +27,15 @@ class Profile(TsharkCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # A user's own profile, as `tshark -C` makes it from the global one.
+        # A user's own profile, as `tshark -C` makes it from the global one:
+        # the user's, who may write it (Wireshark 4.4 rewrites old files).
         target = os.path.join(cls.home, ".config", "wireshark", "profiles", "SMTP-Timeout")
         shutil.copytree(PROFILE, target)
         for root, dirs, files in os.walk(os.path.join(cls.home, ".config")):
             os.chmod(root, 0o755)
+            for path in [root] + [os.path.join(root, f) for f in files]:
+                if os.geteuid() == 0:
+                    os.chown(path, 65534, 65534)
             for f in files:
                 os.chmod(os.path.join(root, f), 0o644)
 

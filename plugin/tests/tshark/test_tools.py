@@ -194,7 +194,8 @@ class Tools(ToolsCase):
         self.assertEqual(out, "%s: 4 frames annotated\n" % given)
         for copy in (keyed, given):
             shown = self.without_plugin("-r", copy, *decode, "-Y", "smtp.response.code == 421", "-T", "fields",
-                                        "-e", "frame.number", "-e", "smtp.response", "-e", "frame.comment")
+                                        "-E", "occurrence=f", "-e", "frame.number", "-e", "smtp.response",
+                                        "-e", "frame.comment")
             self.assertEqual(shown.split("\t")[:2], ["24", "421 4.4.2 mx.smtp-timeout.test Error: timeout exceeded\\r\\n"])
             self.assertEqual(shown.split("\t")[2].split("\\n")[0],
                              "smtp_timeout: 421 4.4.2 after DATA (0 bytes): server gave up after 3.004 s of client "

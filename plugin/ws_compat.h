@@ -49,6 +49,22 @@ typedef gboolean st_pref_bool;
 #define ST_PREF_FALSE FALSE
 #endif
 
+/* For the fuzz harness, which dissects records itself: 4.6 keeps a
+ * record's bytes in the record (wtap_rec_init sizes them), earlier
+ * versions take a tvb beside it. */
+#if ST_WS_AT_LEAST(4, 6)
+#define ST_WTAP_REC_INIT(rec, space) wtap_rec_init((rec), (space))
+#define ST_EPAN_DISSECT_RUN(edt, rec, bytes, len, fd) \
+    do { \
+        ws_buffer_append(&(rec)->data, (bytes), (len)); \
+        epan_dissect_run((edt), WTAP_FILE_TYPE_SUBTYPE_UNKNOWN, (rec), (fd), NULL); \
+    } while (0)
+#else
+#define ST_WTAP_REC_INIT(rec, space) wtap_rec_init(rec)
+#define ST_EPAN_DISSECT_RUN(edt, rec, bytes, len, fd) \
+    epan_dissect_run((edt), WTAP_FILE_TYPE_SUBTYPE_UNKNOWN, (rec), tvb_new_real_data((bytes), (len), (len)), (fd), NULL)
+#endif
+
 /* 4.4 renamed the GLib-typed tvb getters and deprecates the old names. */
 #if ST_WS_AT_LEAST(4, 4)
 #define ST_TVB_GET_U8 tvb_get_uint8

@@ -1,15 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""Turn the test captures into fuzzer seeds (the record format of
-fuzz_session.c): one seed per capture, from tshark's reading of its TCP
-frames, payload bytes included (a payload longer than 255 bytes is cut
-into records of 255, each in order). A seed stops at 64 KiB; a capture
-with its keys beside it gives the same bytes and no seed of its own.
+"""Turn the test captures into the seeds of the three fuzzers, one seed per
+capture in each:
 
-    make_seeds.py TESTDATA OUTDIR
+  corpus/          fuzz_session.c's records, from tshark's reading of the
+                   capture's TCP frames, payload bytes included (a payload
+                   longer than 255 bytes is cut into records of 255)
+  read-corpus/     fuzz_read.c's input: the capture file itself
+  dissect-corpus/  fuzz_dissect.c's frames: each Ethernet frame with its
+                   length and the milliseconds since the one before
+
+A seed stops at 64 KiB; a capture with its keys beside it gives the same
+bytes and no seed of its own.
+
+    make_seeds.py TESTDATA FUZZDIR
 """
 
 import os
+import struct
 import subprocess
 import sys
 
@@ -55,15 +63,46 @@ def records(capture):
     return bytes(seed[:MAX_SEED])
 
 
+def ethernet_frames(capture):
+    """fuzz_dissect.c's seed: the frames of a classic pcap file with
+    Ethernet frames (none for another link type)."""
+    with open(capture, "rb") as f:
+        data = f.read()
+    if len(data) < 24 or data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        return b""
+    nano = data[:4] == b"\x4d\x3c\xb2\xa1"
+    if struct.unpack("<I", data[20:24])[0] != 1:
+        return b""
+    seed, last, at = bytearray(), None, 24
+    while at + 16 <= len(data) and len(seed) < MAX_SEED:
+        secs, frac, caplen, _ = struct.unpack("<IIII", data[at:at + 16])
+        t = secs + frac / (1e9 if nano else 1e6)
+        frame = data[at + 16:at + 16 + caplen][:1600]
+        at += 16 + caplen
+        step = 0 if last is None else max(0, min(65535, int(round((t - last) * 1000))))
+        last = t
+        seed += struct.pack("<HH", len(frame), step) + frame
+    return bytes(seed[:MAX_SEED])
+
+
 def main():
-    testdata, outdir = sys.argv[1], sys.argv[2]
-    os.makedirs(outdir, exist_ok=True)
+    testdata, fuzzdir = sys.argv[1], sys.argv[2]
+    outs = {kind: os.path.join(fuzzdir, kind) for kind in ("corpus", "read-corpus", "dissect-corpus")}
+    for folder in outs.values():
+        os.makedirs(folder, exist_ok=True)
     for root, _, files in os.walk(testdata):
         for f in sorted(files):
-            if f.endswith(".pcap"):
-                name = os.path.relpath(os.path.join(root, f), testdata).replace("/", "-").rsplit(".", 1)[0]
-                with open(os.path.join(outdir, name), "wb") as out:
-                    out.write(records(os.path.join(root, f)))
+            if not f.endswith(".pcap"):
+                continue
+            path = os.path.join(root, f)
+            name = os.path.relpath(path, testdata).replace("/", "-").rsplit(".", 1)[0]
+            with open(path, "rb") as src:
+                raw = src.read()[:MAX_SEED]
+            seeds = {"corpus": records(path), "read-corpus": raw, "dissect-corpus": ethernet_frames(path)}
+            for kind, seed in seeds.items():
+                if seed:
+                    with open(os.path.join(outs[kind], name), "wb") as out:
+                        out.write(seed)
 
 
 if __name__ == "__main__":

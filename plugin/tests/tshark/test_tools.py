@@ -82,6 +82,10 @@ class ToolsCase(TsharkCase):
         for name in ("smtp-timeout-annotate", "smtp-timeout-scan", "smtp_timeout_page.py"):
             shutil.copy(os.path.join(TOOLS, name), cls.bin)
             os.chmod(os.path.join(cls.bin, name), 0o755)
+        # The native reader beside the scan, as installed.
+        if os.environ.get("SMTP_TIMEOUT_READ"):
+            shutil.copy(os.environ["SMTP_TIMEOUT_READ"], os.path.join(cls.bin, "smtp-timeout-read"))
+            os.chmod(os.path.join(cls.bin, "smtp-timeout-read"), 0o755)
         cls.write_tshark_wrapper()
         os.chmod(cls.bin, 0o755)
         cls.out = os.path.join(cls.home, "out")
@@ -264,6 +268,41 @@ class Tools(ToolsCase):
         self.tool("smtp-timeout-scan", "--strict", folder, status=2)
         self.tool("smtp-timeout-scan", "--fail-on-findings", folder, status=1)
         self.tool("smtp-timeout-scan", "--fail-on-findings", os.path.join(folder, "clean.pcap"), status=0)
+
+    def test_scan_engines_agree(self):
+        folder = self.scan_folder()
+        native, native_err = self.tool("smtp-timeout-scan", "-j", "2", folder)
+        tshark, tshark_err = self.tool("smtp-timeout-scan", "-j", "2", "--engine", "tshark", folder)
+        self.assertEqual(native, tshark)
+        self.assertEqual(native_err.splitlines()[-1], tshark_err.splitlines()[-1])
+        self.assertNotIn("read by tshark", native_err)
+        as_json = [self.tool("smtp-timeout-scan", "--json", "--engine", e, folder)[0] for e in ("native", "tshark")]
+        self.assertEqual(as_json[0], as_json[1])
+        self.assertEqual(self.tool("smtp-timeout-scan", "--strict", "--engine", "native", folder, status=2)[0],
+                         self.tool("smtp-timeout-scan", "--strict", "--engine", "tshark", folder, status=2)[0])
+
+    def test_scan_falls_back_to_tshark(self):
+        folder = os.path.join(self.home, "fallback")
+        os.makedirs(folder)
+        shutil.copy(self.capture("postfix/tls13-stall-after-354-keys.pcapng"), folder)
+        # A link type the native reader does not read (USER0), but tshark
+        # does, frame by frame: it finds no SMTP there.
+        self.derive("user0.pcap", [self.EDITCAP, "-T", "user0", self.capture("article.pcap"), "{out}"])
+        shutil.copy(self.scratch("user0.pcap"), folder)
+        for root, dirs, files in os.walk(folder):
+            os.chmod(root, 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o644)
+        out, err = self.tool("smtp-timeout-scan", "-d", "tcp.port==10025,smtp", folder)
+        keyed = os.path.join(folder, "postfix-tls13-stall-after-354-keys.pcapng")
+        self.assertIn("%s: read by tshark: it holds TLS secrets, which only tshark uses" % keyed, err)
+        self.assertIn("%s: read by tshark: link type 147 " % os.path.join(folder, "user0.pcap"), err)
+        rows = list(csv.DictReader(io.StringIO(out)))
+        self.assertEqual([(r["ending"], r["after"]) for r in rows], [("421 timeout", "DATA (0 bytes)")])
+        # A key log, or a preference only tshark knows: tshark reads all.
+        _, err = self.tool("smtp-timeout-scan", "--keylog", self.capture("postfix/tls13-stall-after-354.keys"),
+                           folder)
+        self.assertIn("an option only tshark takes (a key log, a preference): every capture is read by tshark", err)
 
     def test_scan_shows_progress_on_a_terminal(self):
         folder = self.scan_folder()

@@ -31,6 +31,12 @@ const char *st_finding_name(st_finding finding)
     }
 }
 
+void st_note_clear(st_note *n)
+{
+    memset(n, 0, offsetof(st_note, reply_text));
+    n->reply_text[0] = '\0';
+}
+
 bool st_finding_is_warning(st_finding finding)
 {
     return finding != ST_FIND_GAP && finding != ST_FIND_IDLE_START && finding != ST_FIND_RST_AFTER_END;

@@ -136,7 +136,6 @@ typedef struct {
     uint16_t record_sizes[2];    /* ... and the sizes of the first two */
     uint16_t reply_code;
     char     reply_status[ST_STATUS_MAX];
-    char     reply_text[ST_REPLY_TEXT_MAX]; /* after code and status, NUL-terminated, cut if longer */
     uint64_t data_bytes;         /* message bytes received before the interval */
     uint32_t late_bytes;         /* ST_FIND_DATA_AFTER_CLOSE: bytes in this frame */
     uint32_t idle_start_frame;
@@ -162,7 +161,13 @@ typedef struct {
     uint32_t ev_bytes;           /* the bytes a sequence hole left out */
     int64_t  ev_ns;              /* how long the window stayed closed; the slowest DNS answer */
     int64_t  timed_ns;           /* the interval the timer that ran out measured */
+    /* Last, so that clearing a note (every frame, three times) need not
+     * clear its bytes. */
+    char     reply_text[ST_REPLY_TEXT_MAX]; /* after code and status, NUL-terminated, cut if longer */
 } st_note;
+
+/* An empty note: every field zero, the reply text "". */
+void st_note_clear(st_note *note);
 
 /* Fold a later note for the same frame into an earlier one: what the
  * earlier one has stays. */

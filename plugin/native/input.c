@@ -121,6 +121,8 @@ static int64_t ts_ns(const struct pcap_pkthdr *h)
 
 st_read_status st_read_capture(FILE *file, st_reader *reader, char *error, size_t size)
 {
+    /* Large reads: libpcap reads a record at a time through stdio. */
+    (void)setvbuf(file, NULL, _IOFBF, 1 << 20);
     char err[PCAP_ERRBUF_SIZE] = "";
     pcap_t *pcap = pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_NANO, err);
     struct pcap_pkthdr *h;

@@ -59,7 +59,7 @@ static void *extension(void *ctx, size_t size)
 
 static guint flow_hash(gconstpointer key)
 {
-    const st_flow *f = (const st_flow *)key;
+    const st_flow_key *f = (const st_flow_key *)key;
 
     return st_hash_bytes(ST_HASH_SEED ^ f->client_port, f->client_addr, f->addr_len) ^
            st_hash_bytes(ST_HASH_SEED ^ f->server_port, f->server_addr, f->addr_len);
@@ -67,7 +67,7 @@ static guint flow_hash(gconstpointer key)
 
 static gboolean flow_equal(gconstpointer x, gconstpointer y)
 {
-    const st_flow *a = (const st_flow *)x, *b = (const st_flow *)y;
+    const st_flow_key *a = (const st_flow_key *)x, *b = (const st_flow_key *)y;
     size_t n = a->addr_len;
 
     if (a->addr_len != b->addr_len)
@@ -223,7 +223,7 @@ static st_side sender_role(const st_reader *r, uint16_t sport, uint16_t dport, c
     return st_sender_role(&ports, seg);
 }
 
-static void set_endpoints(st_flow *f, const st_packet *p, uint16_t sport, uint16_t dport, bool sender_is_server)
+static void set_endpoints(st_flow_key *f, const st_packet *p, uint16_t sport, uint16_t dport, bool sender_is_server)
 {
     f->addr_len = p->addr_len;
     memcpy(sender_is_server ? f->server_addr : f->client_addr, p->src, p->addr_len);
@@ -246,14 +246,14 @@ static st_flow *start_session(st_reader *r, const st_packet *p, uint16_t sport, 
     if (seg->tcp_flags & ST_TCP_RST && seg->len == 0)
         return NULL;
     f = g_new0(st_flow, 1);
-    set_endpoints(f, p, sport, dport, sender == ST_SIDE_SERVER);
-    if (port_index(r, f->server_port) >= 0 && r->ports.tls[port_index(r, f->server_port)])
+    set_endpoints(&f->key, p, sport, dport, sender == ST_SIDE_SERVER);
+    if (port_index(r, f->key.server_port) >= 0 && r->ports.tls[port_index(r, f->key.server_port)])
         st_session_init_tls(&f->core);
     else
         st_session_init(&f->core);
-    f->client_host = st_dns_host_key(f->client_addr, f->addr_len);
-    learn_port(r, f->server_port);
-    g_hash_table_add(r->live, f);
+    f->client_host = st_dns_host_key(f->key.client_addr, f->key.addr_len);
+    learn_port(r, f->key.server_port);
+    g_hash_table_insert(r->live, &f->key, f);
     g_ptr_array_add(r->all, f);
     return f;
 }
@@ -261,11 +261,11 @@ static st_flow *start_session(st_reader *r, const st_packet *p, uint16_t sport, 
 /* Which side sent the frame (session_map.c's st_map_side). */
 static st_side side_of(const st_flow *f, const st_packet *p, uint16_t sport, uint16_t dport)
 {
-    if (sport != f->server_port)
+    if (sport != f->key.server_port)
         return ST_SIDE_CLIENT;
-    if (dport != f->server_port)
+    if (dport != f->key.server_port)
         return ST_SIDE_SERVER;
-    return memcmp(p->src, f->server_addr, p->addr_len) == 0 ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+    return memcmp(p->src, f->key.server_addr, p->addr_len) == 0 ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
 }
 
 /* A new connection on the ports of a finished one: the report keeps the
@@ -282,7 +282,8 @@ static void retire(st_reader *r, st_flow *f)
 static void tcp_frame(st_reader *r, const st_packet *p, int64_t ts_ns)
 {
     st_segment seg = { 0 };
-    st_flow probe, *f;
+    st_flow_key probe;
+    st_flow *f;
     uint16_t sport, dport;
     st_note here, earlier;
     uint32_t earlier_frame;
@@ -290,7 +291,6 @@ static void tcp_frame(st_reader *r, const st_packet *p, int64_t ts_ns)
     if (!read_tcp(p, &seg, &sport, &dport) ||
         (!r->ports.any && !is_server_port(r, sport) && !is_server_port(r, dport)))
         return;
-    memset(&probe, 0, sizeof(probe));
     set_endpoints(&probe, p, sport, dport, false);
     f = (st_flow *)g_hash_table_lookup(r->live, &probe);
     if (f == NULL && (f = start_session(r, p, sport, dport, &seg)) == NULL)

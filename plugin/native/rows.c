@@ -117,14 +117,14 @@ static void write_row(const st_flow *f, FILE *out)
     uint32_t frames[ST_REPORT_FRAMES + 1];
     const st_note *notes[ST_REPORT_FRAMES + 1];
     unsigned n = st_row_frames(&f->core, &f->tally, frames);
-    char *client = endpoint(f->client_addr, f->addr_len, f->client_port);
-    char *server = endpoint(f->server_addr, f->addr_len, f->server_port);
+    char *client = endpoint(f->key.client_addr, f->key.addr_len, f->key.client_port);
+    char *server = endpoint(f->key.server_addr, f->key.addr_len, f->key.server_port);
     char id[ST_COMMUNITY_ID_MAX];
     st_row row;
 
     for (unsigned i = 0; i < n; i++)
         notes[i] = kept_note(f, frames[i]);
-    st_community_id(f->client_addr, f->server_addr, f->addr_len, f->client_port, f->server_port, 6, 0, id,
+    st_community_id(f->key.client_addr, f->key.server_addr, f->key.addr_len, f->key.client_port, f->key.server_port, 6, 0, id,
                     sizeof(id));
     st_row_make(&row, &f->core, &f->tally, notes, n, client, server, id);
     st_row_print_csv(out, (const char *const *)row.cell);

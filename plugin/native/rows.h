@@ -21,13 +21,19 @@ typedef struct {
     unsigned n;
 } st_kept_notes;
 
+/* A session's endpoints: the key of the reader's table, first in its
+ * record, so that a frame's endpoints alone can look the record up. */
 typedef struct {
+    uint8_t  client_addr[16];
+    uint8_t  server_addr[16];
+    uint8_t  addr_len;
+    uint16_t client_port;
+    uint16_t server_port;
+} st_flow_key;
+
+typedef struct {
+    st_flow_key    key;
     st_session     core;
-    uint8_t        client_addr[16];
-    uint8_t        server_addr[16];
-    uint8_t        addr_len;
-    uint16_t       client_port;
-    uint16_t       server_port;
     uint32_t       client_host;   /* st_dns_host_key */
     st_tally       tally;
     st_kept_notes *kept;          /* only for sessions with findings */

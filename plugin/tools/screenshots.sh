@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Screenshots of a real Wireshark window for the README: the Expert
-# Information dialog and the packet details of the article's capture.
+# Screenshots of a real Wireshark window for the README: the packet list
+# with the SMTP-Timeout profile (its columns, colours, Info tags and filter
+# buttons), the Expert Information dialog and the packet details of the
+# article's capture.
 #
 #   sudo plugin/tools/screenshots.sh BUILD_DIR    (writes plugin/doc/*.png)
 #
@@ -24,8 +26,9 @@ chmod 755 "$work"
 display=:97
 cleanup() { kill "${ws_pid:-}" "${x_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-mkdir -p "$work/plugins/$xy/epan" "$work/.config/wireshark" "$work/extcap"
+mkdir -p "$work/plugins/$xy/epan" "$work/.config/wireshark/profiles" "$work/extcap"
 cp "$so" "$work/plugins/$xy/epan/"
+cp -r "$build/profiles/SMTP-Timeout" "$work/.config/wireshark/profiles/"
 cp "$here/testdata/article.pcap" "$work/"
 # A fixed look: no welcome dialogs, the packet list short, the details long.
 cat > "$work/.config/wireshark/recent_common" <<'RC'
@@ -43,9 +46,16 @@ cat > "$work/.config/wireshark/recent" <<'RE'
 gui.byte_view_show: FALSE
 gui.geometry_main_upper_pane: 110
 RE
+# The profile's own recent file: no byte view, narrow columns, so that the
+# Info column's tags show.
+cat > "$work/.config/wireshark/profiles/SMTP-Timeout/recent" <<'RE'
+gui.byte_view_show: FALSE
+gui.geometry_main_upper_pane: 320
+column.width: %m, 45, %t, 80, %s, 105, %d, 105, %p, 55, %Cus:smtp_timeout.idle:0:R, 70, %Cus:smtp_timeout.after:0:R, 50, %Cus:smtp_timeout.gave_up:0:R, 55, %Cus:smtp_timeout.cause:0:R, 75, %Cus:smtp_timeout.server_timeout:0:R, 70, %i, 600
+RE
 chmod -R a+rwX "$work"
 
-Xvfb "$display" -screen 0 1280x1080x24 -nolisten tcp &
+Xvfb "$display" -screen 0 1920x1080x24 -nolisten tcp &
 x_pid=$!
 sleep 1
 run_wireshark() {
@@ -55,6 +65,18 @@ run_wireshark() {
     ws_pid=$!
 }
 export DISPLAY=$display
+
+# The packet list with the SMTP-Timeout profile: the commands, the 354 and the
+# findings, frame 93 selected; its filter buttons above the list.
+run_wireshark -C SMTP-Timeout -r "$work/article.pcap" -Y "smtp.req || smtp.response.code >= 354 || smtp_timeout" -g 93 \
+    -o gui.packet_details_show_byteview:FALSE
+xdotool search --sync --onlyvisible --name "article.pcap" >/dev/null
+sleep 4
+id=$(xdotool search --onlyvisible --name "article.pcap" | head -1)
+xdotool windowsize "$id" 1900 560 windowmove "$id" 0 0
+sleep 2
+DISPLAY=$display import -window "$id" "$out/packet-list.png"
+kill "$ws_pid"; wait "$ws_pid" 2>/dev/null || true
 
 # Packet details of frame 865, the SMTP Timeout Analysis tree open.
 run_wireshark -r "$work/article.pcap" -g 865 -Y smtp_timeout -o gui.packet_details_show_byteview:FALSE
@@ -91,4 +113,4 @@ done
 xdotool mousemove --window "$id" 540 22 mousedown 1 mousemove --window "$id" 810 22 mouseup 1
 sleep 1
 DISPLAY=$display import -window "$id" "$out/expert-info.png"
-echo "wrote $out/packet-details.png and $out/expert-info.png"
+echo "wrote $out/packet-list.png, $out/packet-details.png and $out/expert-info.png"

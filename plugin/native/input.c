@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <sys/stat.h>
 #include <pcap/pcap.h>
 #include <string.h>
 #include <zlib.h>
@@ -91,11 +92,29 @@ static bool holds_secrets(const char *path)
     return found;
 }
 
+/* A pipe (or "-", the standard input) is read as it comes: no peeking for
+ * gzip or secrets, which would take bytes from it. */
+static bool is_stream(const char *path)
+{
+    struct stat st;
+
+    return strcmp(path, "-") == 0 || (stat(path, &st) == 0 && !S_ISREG(st.st_mode));
+}
+
 st_read_status st_read_path(const char *path, st_reader *reader, char *error, size_t size)
 {
-    bool gz = gzip_magic(path);
+    bool stream = is_stream(path);
+    bool gz = !stream && gzip_magic(path);
     FILE *f;
 
+    if (stream) {
+        f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+        if (f == NULL) {
+            g_snprintf(error, (gulong)size, "%s", g_strerror(errno));
+            return ST_READ_UNOPENED;
+        }
+        return st_read_capture(f, reader, error, size);
+    }
     if (!gz && holds_secrets(path)) {
         g_snprintf(error, (gulong)size, "it holds TLS secrets, which only tshark uses");
         return ST_READ_UNSUPPORTED;

@@ -3,7 +3,8 @@
  *   smtp-timeout-read [-d tcp.port==N,smtp | -d tls.port==N,smtp]...
  *                     [-o smtp_timeout.gap_threshold:S] FILE
  *
- * prints the CSV of `tshark -q -z smtp_timeout,sessions,csv` for FILE.
+ * prints the CSV of `tshark -q -z smtp_timeout,sessions,csv` for FILE ("-":
+ * the standard input; a pipe is read as it comes).
  * Exit status: 0; 1 when the file is damaged (the sessions up to the
  * damage are printed); 2 on bad usage or a file that is no capture; 3 when
  * the file needs tshark (a link type not read natively).
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
             if (!ok)
                 return usage("an option the native reader does not take");
             i++;
-        } else if (path == NULL && argv[i][0] != '-') {
+        } else if (path == NULL && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
             path = argv[i];
         } else {
             return usage("unknown argument");

@@ -14,10 +14,11 @@ import os
 import subprocess
 import sys
 
-from stharness import TESTDATA, TsharkCase, main
+from stharness import TESTDATA, TSHARK, TsharkCase, main
 
 READ = os.environ["SMTP_TIMEOUT_READ"]
 BENCH = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "bench", "genbench.py")
+HUGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "huge_session.py")
 LIVE = os.environ.get("SMTP_TIMEOUT_LIVE_IDENTITY", "")
 DECODES = []
 for port in (2525, 10025, 10026, 10028, 10029, 10030, 10031):
@@ -95,6 +96,54 @@ class Identity(TsharkCase):
             os.chmod(path, 0o644)
             rows = self.same(path, decodes=[])  # the capture's own ports only
             self.assertEqual(rows, 0 if extra == ["--no-smtp"] else 2000, (extra, path))
+
+    def test_bad_inputs(self):
+        # A file cut in the middle of a record: the sessions up to the cut,
+        # and the damage named (exit 1); tshark reports the same rows.
+        article = self.capture("article.pcap")
+        with open(article, "rb") as f:
+            data = f.read()
+        cut = self.scratch("cut.pcap")
+        with open(cut, "wb") as f:
+            f.write(data[:len(data) * 3 // 4 + 7])
+        os.chmod(cut, 0o644)
+        status, out, error = self.native(cut)
+        self.assertEqual(status, 1)
+        self.assertRegex(error, r"cut\.pcap: .*(truncated|cut short|short read)")
+        # tshark says the same of it (and exits 2), after its report.
+        plugin = self.run_tool([TSHARK, "-q", "-r", cut] + DECODES + ["-z", "smtp_timeout,sessions,csv"], check=False)
+        self.assertEqual(out, plugin[plugin.index("session,client,"):])
+        # No capture at all, and a garbage link type.
+        junk = self.scratch("junk.pcap")
+        with open(junk, "wb") as f:
+            f.write(b"this is no capture" * 100)
+        self.assertEqual(self.native(junk)[:2], (2, ""))
+        user0 = self.derive("user0.pcap", [self.EDITCAP, "-T", "user0", article, "{out}"])
+        status, out, error = self.native(user0)
+        self.assertEqual((status, out), (3, ""))
+        self.assertIn("link type 147", error)
+        # A pcapng with two interfaces of two link types (Ethernet and
+        # Linux cooked v2): libpcap refuses it, tshark must read it.
+        mixed = self.derive("mixed.pcapng", [self.MERGECAP, "-w", "{out}", article,
+                                             self.capture("postfix/stall-after-354-any.pcap")])
+        status, out, error = self.native(mixed)
+        self.assertEqual((status, out), (3, ""), error)
+
+    def test_a_huge_session_streamed(self):
+        # One session with a body of 2 GB, streamed through a pipe: the
+        # reader's memory stays that of one session.
+        fifo = self.scratch("huge.fifo")
+        os.mkfifo(fifo)
+        writer = subprocess.Popen([sys.executable, HUGE, fifo, str(2 * 1024 ** 3)])
+        proc = subprocess.Popen([READ, fifo], stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")
+        _, status, usage = os.wait4(proc.pid, 0)
+        out, error = proc.stdout.read(), proc.stderr.read()
+        self.assertEqual(writer.wait(), 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0, error)
+        rows = out.splitlines()
+        self.assertEqual(len(rows), 2)
+        self.assertIn(",421 timeout,DATA (", rows[1])
+        self.assertLess(usage.ru_maxrss, 64 * 1024, "peak memory %d KB" % usage.ru_maxrss)
 
     def test_live_recordings(self):
         if not LIVE:

@@ -132,17 +132,17 @@ void st_row_free(st_row *r)
 static void print_csv_cell(FILE *out, const char *text, bool last)
 {
     if (strpbrk(text, ",\"\r\n") != NULL) {
-        putc('"', out);
+        (void)putc('"', out);
         for (const char *p = text; *p != '\0'; p++) {
             if (*p == '"')
-                putc('"', out);
-            putc(*p, out);
+                (void)putc('"', out);
+            (void)putc(*p, out);
         }
-        putc('"', out);
+        (void)putc('"', out);
     } else {
         (void)fputs(text, out);
     }
-    putc(last ? '\n' : ',', out);
+    (void)putc(last ? '\n' : ',', out);
 }
 
 void st_row_print_csv(FILE *out, const char *const *cells)

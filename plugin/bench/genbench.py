@@ -49,85 +49,109 @@ class Conn:
         return b"\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00" + ip + tcp + payload
 
 
-def session(rng, index, start, port, short=False, tiny=False, body_scale=1):
-    """The frames of one session: (time, bytes), in time order."""
-    c = Conn(index, port)
-    t = start
-    out = []
+class Script:
+    """The frames of one session as they are added: (time, bytes)."""
 
-    def add(dt, side, flags, payload=b""):
-        nonlocal t
-        t += dt
-        out.append((t, c.frame(side, flags, payload)))
+    def __init__(self, conn, start):
+        self.conn, self.t, self.out = conn, start, []
 
-    if tiny:
-        # Connect, greeting, QUIT; one in a thousand stalls after the
-        # greeting and gets Postfix's 421 after 300 s.
-        add(0, 0, 0x02)
-        add(0.001, 1, 0x12)
-        add(0.002, 1, 0x18, b"220 mx.example.net ESMTP Postfix\r\n")
-        if index % 1000 == 999:
-            add(300.0, 1, 0x19, b"421 4.4.2 mx.example.net Error: timeout exceeded\r\n")
-        else:
-            add(0.001, 0, 0x19, b"QUIT\r\n")
-            add(0.001, 1, 0x19, b"221 2.0.0 Bye\r\n")
-        add(0.001, 0, 0x10)
-        return out
-    rtt = rng.uniform(0.0002, 0.02)
-    add(0, 0, 0x02)
-    add(rtt / 2, 1, 0x12)
-    add(rtt / 2, 0, 0x10)
-    add(0.005, 1, 0x18, b"220 mx.example.net ESMTP Postfix\r\n")
-    add(rtt, 0, 0x18, b"EHLO client%d.example.org\r\n" % index)
-    add(0.001, 1, 0x18, b"250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n")
-    if short:
-        add(rtt, 0, 0x18, b"QUIT\r\n")
-        add(0.001, 1, 0x18, b"221 2.0.0 Bye\r\n")
-        add(0.0001, 1, 0x11)
-        add(rtt, 0, 0x11)
-        add(rtt, 1, 0x10)
-        return out
+    def add(self, dt, side, flags, payload=b""):
+        self.t += dt
+        self.out.append((self.t, self.conn.frame(side, flags, payload)))
+
+
+def tiny_session(s, index):
+    # Connect, greeting, QUIT; one in a thousand stalls after the greeting
+    # and gets Postfix's 421 after 300 s.
+    s.add(0, 0, 0x02)
+    s.add(0.001, 1, 0x12)
+    s.add(0.002, 1, 0x18, b"220 mx.example.net ESMTP Postfix\r\n")
+    if index % 1000 == 999:
+        s.add(300.0, 1, 0x19, b"421 4.4.2 mx.example.net Error: timeout exceeded\r\n")
+    else:
+        s.add(0.001, 0, 0x19, b"QUIT\r\n")
+        s.add(0.001, 1, 0x19, b"221 2.0.0 Bye\r\n")
+    s.add(0.001, 0, 0x10)
+
+
+def envelope(s, rng, index, rtt):
+    # Half the senders pipeline MAIL, RCPT and DATA.
     mail = b"MAIL FROM:<sender%d@example.org>\r\n" % index
     rcpt = b"RCPT TO:<rcpt%d@example.net>\r\n" % index
     if rng.random() < 0.5:
-        add(rtt, 0, 0x18, mail + rcpt + b"DATA\r\n")
-        add(0.002, 1, 0x18, b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n")
+        s.add(rtt, 0, 0x18, mail + rcpt + b"DATA\r\n")
+        s.add(0.002, 1, 0x18, b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n")
     else:
-        add(rtt, 0, 0x18, mail)
-        add(0.001, 1, 0x18, b"250 2.1.0 Ok\r\n")
-        add(rtt, 0, 0x18, rcpt)
-        add(0.001, 1, 0x18, b"250 2.1.5 Ok\r\n")
-        add(rtt, 0, 0x18, b"DATA\r\n")
-        add(0.001, 1, 0x18, b"354 End data with <CR><LF>.<CR><LF>\r\n")
-    fate = rng.random()
-    if fate < 0.01:
-        add(rtt, 0, 0x10)
-        add(300.0, 1, 0x18, b"421 4.4.2 mx.example.net Error: timeout exceeded\r\n")
-        add(0.0001, 1, 0x11)
-        add(rtt, 0, 0x10)
-        if rng.random() < 1 / 3:
-            add(rng.uniform(1, 60), 0, 0x18, BODY_LINE * 15)
-            add(rtt / 2, 1, 0x04)
-        else:
-            add(0.01, 0, 0x11)
-            add(rtt, 1, 0x10)
-        return out
+        s.add(rtt, 0, 0x18, mail)
+        s.add(0.001, 1, 0x18, b"250 2.1.0 Ok\r\n")
+        s.add(rtt, 0, 0x18, rcpt)
+        s.add(0.001, 1, 0x18, b"250 2.1.5 Ok\r\n")
+        s.add(rtt, 0, 0x18, b"DATA\r\n")
+        s.add(0.001, 1, 0x18, b"354 End data with <CR><LF>.<CR><LF>\r\n")
+
+
+def stalled_ending(s, rng, rtt):
+    # The article's story: 300 s of silence, Postfix's 421, and in a third
+    # of them the body sent into the closed socket and reset.
+    s.add(rtt, 0, 0x10)
+    s.add(300.0, 1, 0x18, b"421 4.4.2 mx.example.net Error: timeout exceeded\r\n")
+    s.add(0.0001, 1, 0x11)
+    s.add(rtt, 0, 0x10)
+    if rng.random() < 1 / 3:
+        s.add(rng.uniform(1, 60), 0, 0x18, BODY_LINE * 15)
+        s.add(rtt / 2, 1, 0x04)
+    else:
+        s.add(0.01, 0, 0x11)
+        s.add(rtt, 1, 0x10)
+
+
+def delivered_ending(s, rng, index, rtt, fate, body_scale):
+    # A body of 2 to 75 KB (log-uniform), queued, QUIT; a few senders reset
+    # instead of closing.
     size = int(math.exp(rng.uniform(math.log(2048), math.log(75 * 1024)))) * body_scale
     body = (BODY_LINE * (size // len(BODY_LINE) + 1))[:size] + b"\r\n.\r\n"
     for k, start_byte in enumerate(range(0, len(body), MSS)):
-        add(0.0001, 0, 0x18, body[start_byte:start_byte + MSS])
+        s.add(0.0001, 0, 0x18, body[start_byte:start_byte + MSS])
         if k % 2 == 1:
-            add(0.00005, 1, 0x10)
-    add(0.02, 1, 0x18, b"250 2.0.0 Ok: queued as %X\r\n" % (0x10000 + index))
-    add(rtt, 0, 0x18, b"QUIT\r\n")
-    add(0.001, 1, 0x18, b"221 2.0.0 Bye\r\n")
-    add(0.0001, 1, 0x11)
+            s.add(0.00005, 1, 0x10)
+    s.add(0.02, 1, 0x18, b"250 2.0.0 Ok: queued as %X\r\n" % (0x10000 + index))
+    s.add(rtt, 0, 0x18, b"QUIT\r\n")
+    s.add(0.001, 1, 0x18, b"221 2.0.0 Bye\r\n")
+    s.add(0.0001, 1, 0x11)
     if fate < 0.015:
-        add(rtt, 0, 0x14)
+        s.add(rtt, 0, 0x14)
     else:
-        add(rtt, 0, 0x11)
-        add(rtt, 1, 0x10)
-    return out
+        s.add(rtt, 0, 0x11)
+        s.add(rtt, 1, 0x10)
+
+
+def session(rng, index, start, port, short=False, tiny=False, body_scale=1):
+    """The frames of one session: (time, bytes), in time order."""
+    s = Script(Conn(index, port), start)
+    if tiny:
+        tiny_session(s, index)
+        return s.out
+    rtt = rng.uniform(0.0002, 0.02)
+    s.add(0, 0, 0x02)
+    s.add(rtt / 2, 1, 0x12)
+    s.add(rtt / 2, 0, 0x10)
+    s.add(0.005, 1, 0x18, b"220 mx.example.net ESMTP Postfix\r\n")
+    s.add(rtt, 0, 0x18, b"EHLO client%d.example.org\r\n" % index)
+    s.add(0.001, 1, 0x18, b"250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n")
+    if short:
+        s.add(rtt, 0, 0x18, b"QUIT\r\n")
+        s.add(0.001, 1, 0x18, b"221 2.0.0 Bye\r\n")
+        s.add(0.0001, 1, 0x11)
+        s.add(rtt, 0, 0x11)
+        s.add(rtt, 1, 0x10)
+        return s.out
+    envelope(s, rng, index, rtt)
+    fate = rng.random()
+    if fate < 0.01:
+        stalled_ending(s, rng, rtt)
+    else:
+        delivered_ending(s, rng, index, rtt, fate, body_scale)
+    return s.out
 
 
 def write(f, t, _, data):

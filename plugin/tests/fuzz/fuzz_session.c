@@ -74,6 +74,36 @@ static void one_frame(st_session *session, const st_config *config, st_segment *
         exercise(&earlier);
 }
 
+/* One frame from a 6-byte record (side and flags, time step, length,
+ * sequence and acknowledgement jumps, window and DNS bits) and its bytes:
+ * as payload, or as decrypted bytes inside a record. */
+static void make_segment(const uint8_t *r, const uint8_t *bytes, size_t len, int64_t now, uint32_t seq[2],
+                         st_segment *seg)
+{
+    unsigned d;
+
+    seg->from = r[0] & 1 ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
+    d = seg->from == ST_SIDE_SERVER ? 1 : 0;
+    seg->tcp_flags = (uint8_t)(((r[0] >> 1) & 1 ? ST_TCP_FIN : 0) | ((r[0] >> 2) & 1 ? ST_TCP_SYN : 0) |
+                               ((r[0] >> 3) & 1 ? ST_TCP_RST : 0) | ((r[0] >> 4) & 1 ? ST_TCP_ACK : 0));
+    seg->window = r[5] & 0x08 ? 0 : 65535;
+    seg->client_host = 7;
+    seg->ts_ns = now;
+    seg->seq = seq[d] + (uint32_t)(int32_t)(int8_t)r[3] * 100u;
+    seg->ack = seq[1 - d] + (uint32_t)(int32_t)(int8_t)r[4] * 100u;
+    if (r[0] & 0x20) {
+        seg->decrypted = bytes;
+        seg->decrypted_len = (uint32_t)len;
+        seg->len = (uint32_t)len + 17; /* the record around it */
+    } else {
+        seg->payload = bytes;
+        seg->len = (uint32_t)len;
+        seg->captured = r[0] & 0x40 ? (uint32_t)len / 2 : (uint32_t)len;
+    }
+    if (r[3] == 0)
+        seq[d] += seg->len;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     st_session session;
@@ -101,37 +131,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         st_segment seg = { 0 };
         int64_t step = (int64_t)(r[1] & 0x7f) * 50000000LL;
         size_t len = r[2];
-        unsigned d;
 
         pos += 6;
         if (len > size - pos)
             len = size - pos;
-        seg.from = r[0] & 1 ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
-        d = seg.from == ST_SIDE_SERVER ? 1 : 0;
-        seg.tcp_flags = (uint8_t)(((r[0] >> 1) & 1 ? ST_TCP_FIN : 0) | ((r[0] >> 2) & 1 ? ST_TCP_SYN : 0) |
-                                  ((r[0] >> 3) & 1 ? ST_TCP_RST : 0) | ((r[0] >> 4) & 1 ? ST_TCP_ACK : 0));
-        seg.window = r[5] & 0x08 ? 0 : 65535;
-        seg.client_host = 7;
         now += r[1] & 0x80 ? -step : step;
         if (r[5] & 0x10)
             st_dns_log_query(&dns, 7, (uint16_t)(r[5] & 3), now);
         if (r[5] & 0x20)
             st_dns_log_answer(&dns, 7, (uint16_t)(r[5] & 3), r[5] & 0x40 ? 2u : 0u, now);
-        seg.ts_ns = now;
+        make_segment(r, data + pos, len, now, seq, &seg);
         seg.frame = ++frame;
-        seg.seq = seq[d] + (uint32_t)(int32_t)(int8_t)r[3] * 100u;
-        seg.ack = seq[1 - d] + (uint32_t)(int32_t)(int8_t)r[4] * 100u;
-        if (r[0] & 0x20) {
-            seg.decrypted = data + pos;
-            seg.decrypted_len = (uint32_t)len;
-            seg.len = (uint32_t)len + 17; /* the record around it */
-        } else {
-            seg.payload = data + pos;
-            seg.len = (uint32_t)len;
-            seg.captured = r[0] & 0x40 ? (uint32_t)len / 2 : (uint32_t)len;
-        }
-        if (r[3] == 0)
-            seq[d] += seg.len;
         pos += len;
         one_frame(&session, &config, &seg);
     }

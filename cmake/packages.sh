@@ -13,6 +13,12 @@ PACKAGES="cmake gcc make pkg-config libglib2.0-dev wireshark-dev tshark libpcap-
 # need them run where these are installed.
 CHECK_PACKAGES="clang-tidy cppcheck clang valgrind chromium"
 
+# Builds and tests on every core unless told otherwise (the live tests hold
+# one lock among themselves, so one of them runs at a time).
+CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}"
+CTEST_PARALLEL_LEVEL="${CTEST_PARALLEL_LEVEL:-$(nproc)}"
+export CMAKE_BUILD_PARALLEL_LEVEL CTEST_PARALLEL_LEVEL
+
 missing_packages() {
     for p in $PACKAGES ${WITH_CHECKS:+$CHECK_PACKAGES}; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || printf '%s ' "$p"

@@ -21,7 +21,7 @@ import sys
 import time
 
 import debian_unpack
-from postfix_instance import SMTPD_TIMEOUT, command_line, listening, make_traversable_dirs
+from postfix_instance import SMTPD_TIMEOUT, command_line, fresh_base, listening
 
 PACKAGES = ["exim4-daemon-light", "exim4-base", "exim4-config"]
 
@@ -79,14 +79,8 @@ def certificate(base):
 
 
 def start(base, port):
-    base = os.path.abspath(base)
-    stop(base)
-    for sub in ("spool", "log", "root"):
-        shutil.rmtree(os.path.join(base, sub), ignore_errors=True)
-    make_traversable_dirs(base)
-    marker = os.path.join(base, "unavailable")
-    if os.path.exists(marker):
-        os.unlink(marker)
+    stop(os.path.abspath(base))
+    base, marker = fresh_base(base, ("spool", "log", "root"))
     exim = unpack(base)
     if exim is None or not os.path.exists(exim):
         open(marker, "w").write("exim4-daemon-light could not be downloaded\n")

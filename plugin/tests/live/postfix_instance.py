@@ -201,6 +201,20 @@ def sender_master_cf(relay_port):
         "-o smtp_connection_cache_time_limit=%ds\n" % (clear, POOL_IDLE_S)])
 
 
+def fresh_base(base, subdirs):
+    """An unpacked server's folder made anew: base (absolute) with subdirs
+    removed, and the path of its 'unavailable' marker, removed too (start
+    writes it again when the packages cannot be had)."""
+    base = os.path.abspath(base)
+    for sub in subdirs:
+        shutil.rmtree(os.path.join(base, sub), ignore_errors=True)
+    make_traversable_dirs(base)
+    marker = os.path.join(base, "unavailable")
+    if os.path.exists(marker):
+        os.unlink(marker)
+    return base, marker
+
+
 def make_traversable_dirs(path):
     """Create path; the folders created here are opened to every user (the
     servers' own users must reach their queues), whatever the umask."""

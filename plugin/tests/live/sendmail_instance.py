@@ -28,7 +28,7 @@ import sys
 import time
 
 import debian_unpack
-from postfix_instance import SMTPD_TIMEOUT, listening, make_traversable_dirs
+from postfix_instance import SMTPD_TIMEOUT, fresh_base, listening
 
 PACKAGES = ["sendmail-bin", "sendmail-base", "sendmail-cf"]
 HOSTNAME = "sendmail.smtp-timeout.test"
@@ -87,14 +87,8 @@ def private_dev(base):
 
 
 def start(base, port):
-    base = os.path.abspath(base)
-    stop(base)
-    for sub in ("root", "mqueue", "dev"):
-        shutil.rmtree(os.path.join(base, sub), ignore_errors=True)
-    make_traversable_dirs(base)
-    marker = os.path.join(base, "unavailable")
-    if os.path.exists(marker):
-        os.unlink(marker)
+    stop(os.path.abspath(base))
+    base, marker = fresh_base(base, ("root", "mqueue", "dev"))
     root = debian_unpack.unpack(PACKAGES, os.path.join(base, "debs"), os.path.join(base, "root"), "sendmail-bin")
     if root is None or shutil.which("m4") is None:
         open(marker, "w").write("sendmail-bin or m4 could not be had\n")

@@ -40,6 +40,22 @@ def ms(value):
     return "%.3f" % float(value) if value else ""
 
 
+def read_terminal(master):
+    """All that was written to a pseudo-terminal until its other end closed;
+    the master is closed after."""
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the terminal's other end is closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    return shown
+
+
 def sanitizer_env():
     """Sanitizer runtimes to preload into tshark (sanitize preset), else {}."""
     env = {}
@@ -165,16 +181,7 @@ class TsharkCase(unittest.TestCase):
         master, slave = pty.openpty()
         proc = subprocess.Popen(argv, env=env, stdout=slave, stderr=subprocess.DEVNULL)
         os.close(slave)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # the terminal's other end is closed
-                break
-            if not chunk:
-                break
-            shown += chunk
-        os.close(master)
+        shown = read_terminal(master)
         self.assertEqual(proc.wait(), 0)
         return shown.decode("utf-8", "replace").replace("\r\n", "\n")
 

@@ -14,7 +14,7 @@ import subprocess
 import pty
 import shlex
 
-from stharness import TSHARK, VALGRIND, TsharkCase, main, sanitizer_env
+from stharness import TSHARK, VALGRIND, TsharkCase, main, read_terminal, sanitizer_env
 
 TOOLS = os.environ["SMTP_TIMEOUT_TOOLS"]
 ARTICLE_COMMENTS = {
@@ -310,16 +310,7 @@ class Tools(ToolsCase):
         argv, env = self.tool_run("smtp-timeout-scan", "-j", "1", folder)
         proc = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=slave, check=False)
         os.close(slave)
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # the terminal's other end is closed
-                break
-            if not chunk:
-                break
-            shown += chunk
-        os.close(master)
+        shown = read_terminal(master)
         self.assertEqual(proc.returncode, 0)
         shown = shown.decode("utf-8").replace("\r\n", "\n")
         self.assertEqual([c for c in shown.split("\r") if c.startswith("[")][:3],

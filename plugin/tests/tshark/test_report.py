@@ -4,6 +4,7 @@ CSV) and the stats tree `-z smtp_timeout,tree`."""
 
 import csv
 import io
+import os
 import re
 
 from stharness import TSHARK, TsharkCase, main
@@ -54,9 +55,12 @@ class Report(TsharkCase):
             self.capture(n) for n in ("clean.pcap", "article.pcap", "quit-reset.pcap", "answer421.pcap")] + [two])
 
     def community_ids(self, cap):
-        """Wireshark's own communityid of each TCP flow, by client port."""
+        """Wireshark's own communityid of each TCP flow, by client port (the
+        field is the protocol's own up to 4.4, communityid.hash from 4.6)."""
+        xy = tuple(int(n) for n in os.environ["WIRESHARK_XY"].split("."))
+        field = "communityid.hash" if xy >= (4, 6) else "communityid"
         out = self.tshark("-r", cap, "--enable-protocol", "communityid", "-Y", "tcp.flags.syn == 1 && "
-                          "tcp.flags.ack == 0", "-T", "fields", "-e", "tcp.srcport", "-e", "communityid")
+                          "tcp.flags.ack == 0", "-T", "fields", "-e", "tcp.srcport", "-e", field)
         return dict(line.split("\t") for line in out.splitlines())
 
     def test_mixed_capture(self):

@@ -201,7 +201,9 @@ class Tools(ToolsCase):
                                         "-E", "occurrence=f", "-e", "frame.number", "-e", "smtp.response",
                                         "-e", "frame.comment")
             self.assertEqual(shown.split("\t")[:2], ["24", "421 4.4.2 mx.smtp-timeout.test Error: timeout exceeded\\r\\n"])
-            self.assertEqual(shown.split("\t")[2].split("\\n")[0],
+            # The first line of the first comment (on 4.4 and 4.6 it can end
+            # the output line, whose newline is no part of it).
+            self.assertEqual(shown.rstrip("\n").split("\t")[2].split("\\n")[0],
                              "smtp_timeout: 421 4.4.2 after DATA (0 bytes): server gave up after 3.004 s of client "
                              "silence")
             self.assertEqual(sorted(self.comments(copy)), [22, 24, 30, 31])

@@ -15,13 +15,12 @@ marker DIR/unavailable: the Exim tests then skip.
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
 
 import debian_unpack
-from postfix_instance import SMTPD_TIMEOUT, command_line, fresh_base, listening
+from postfix_instance import SMTPD_TIMEOUT, command_line, fresh_base, kill_from, listening
 
 PACKAGES = ["exim4-daemon-light", "exim4-base", "exim4-config"]
 
@@ -106,18 +105,8 @@ def start(base, port):
 
 def stop(base):
     pidfile = os.path.join(os.path.abspath(base), "exim.pid")
-    try:
-        pid = int(open(pidfile).read().strip())
-        os.kill(pid, signal.SIGTERM)
-    except (OSError, ValueError):
-        return
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            break
-        time.sleep(0.1)
-    os.unlink(pidfile)
+    if kill_from(pidfile, first_line=False):
+        os.unlink(pidfile)
 
 
 if __name__ == "__main__":

@@ -201,6 +201,25 @@ def sender_master_cf(relay_port):
         "-o smtp_connection_cache_time_limit=%ds\n" % (clear, POOL_IDLE_S)])
 
 
+def kill_from(pidfile, first_line=True):
+    """SIGTERM to the process whose pid the file holds (on its first line, or
+    as its whole text), and up to 10 s for it to end; False when the file
+    names no process."""
+    try:
+        with open(pidfile, encoding="ascii") as f:
+            pid = int(f.readline().strip() if first_line else f.read().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        return False
+    for _ in range(100):
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.1)
+    return True
+
+
 def fresh_base(base, subdirs):
     """An unpacked server's folder made anew: base (absolute) with subdirs
     removed, and the path of its 'unavailable' marker, removed too (start

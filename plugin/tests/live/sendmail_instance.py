@@ -21,14 +21,13 @@ the Sendmail tests then skip.
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 
 import debian_unpack
-from postfix_instance import SMTPD_TIMEOUT, fresh_base, listening
+from postfix_instance import SMTPD_TIMEOUT, fresh_base, kill_from, listening
 
 PACKAGES = ["sendmail-bin", "sendmail-base", "sendmail-cf"]
 HOSTNAME = "sendmail.smtp-timeout.test"
@@ -123,21 +122,6 @@ def start(base, port):
             return
         time.sleep(0.1)
     raise SystemExit("Sendmail did not start listening on port %d: %s" % (port, open(os.path.join(base, "maillog")).read()))
-
-
-def kill_from(pidfile, first_line=True):
-    try:
-        with open(pidfile, encoding="ascii") as f:
-            pid = int(f.readline().strip() if first_line else f.read().strip())
-        os.kill(pid, signal.SIGTERM)
-    except (OSError, ValueError):
-        return
-    for _ in range(100):
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            break
-        time.sleep(0.1)
 
 
 def stop(base):

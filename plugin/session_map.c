@@ -10,7 +10,7 @@
 #include "core/hash.h"
 
 /* The per-session budget of the whole file (plugin/doc/performance.md). */
-G_STATIC_ASSERT(sizeof(st_tracked) <= 272);
+G_STATIC_ASSERT(sizeof(st_tracked) <= 256);
 
 static wmem_map_t *sessions;
 

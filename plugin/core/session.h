@@ -109,11 +109,14 @@ typedef struct {
     uint16_t max_seg;            /* its largest segment: a full-size one is near it */
     uint16_t reply_code;         /* server: a multi-line reply goes on ("250-"), with this code */
     uint8_t  dot;                /* client body: how much of a "." line the last line start holds */
+    /* A byte of its own: the body scan's loop reads and writes it. */
     bool     line_start;         /* client body: the next byte begins a line */
-    bool     seq_known;
-    bool     ack_known;
-    bool     fin;
-    bool     rst;
+    /* One bit each, so that a direction takes 16 bytes (the per-session
+     * budget of session_map.c). */
+    bool     seq_known : 1;
+    bool     ack_known : 1;
+    bool     fin : 1;
+    bool     rst : 1;
 } st_direction;
 
 /* The silence since the last payload of either side, and what the capture
@@ -172,16 +175,17 @@ typedef struct {
     uint8_t      after;          /* st_after: the command last answered */
     uint8_t      mta;            /* st_mta, from the greeting, EHLO reply or 421 */
     uint8_t      ending;         /* st_ending, once a finding ended the session */
-    bool         synced;         /* the phase is known: a side can be blamed for a silence */
-    bool         goodbye;        /* QUIT was answered by 221 */
-    bool         auth_reply_owed;/* after 334: the client's next line answers it */
-    bool         inspected;      /* a firewall rewrites the dialogue */
-    bool         tls;            /* TLS records follow: STARTTLS was accepted, or the port's TLS */
-    bool         decrypted;      /* the front end decrypts them: the dialogue goes on inside */
-    bool         body_seq_known; /* body_seq is set */
-    bool         eom_sent;       /* the client sent its "." line: eom_seq is set */
-    bool         implicit_tls;   /* the port speaks TLS from the first byte */
-    bool         raced;          /* the client's bytes crossed a close that ended no wait */
+    /* One bit each: the session's budget (session_map.c). */
+    bool         synced : 1;         /* the phase is known: a side can be blamed for a silence */
+    bool         goodbye : 1;        /* QUIT was answered by 221 */
+    bool         auth_reply_owed : 1;/* after 334: the client's next line answers it */
+    bool         inspected : 1;      /* a firewall rewrites the dialogue */
+    bool         tls : 1;            /* TLS records follow: STARTTLS was accepted, or the port's TLS */
+    bool         decrypted : 1;      /* the front end decrypts them: the dialogue goes on inside */
+    bool         body_seq_known : 1; /* body_seq is set */
+    bool         eom_sent : 1;       /* the client sent its "." line: eom_seq is set */
+    bool         implicit_tls : 1;   /* the port speaks TLS from the first byte */
+    bool         raced : 1;          /* the client's bytes crossed a close that ended no wait */
 } st_session;
 
 void st_session_init(st_session *session);

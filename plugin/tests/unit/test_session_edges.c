@@ -320,10 +320,10 @@ static void test_state_stays_small(void)
 {
     /* What one session costs, whatever it sends (README: bounded memory):
      * the glue adds addresses and report bookkeeping (64 bytes), and the
-     * whole record must stay within 272 bytes.  What few sessions need (a
+     * whole record must stay within 256 bytes.  What few sessions need (a
      * line cut across segments, TLS records, a sequence hole) comes from
      * the front end once, at most 200 bytes. */
-    g_assert_cmpuint(sizeof(st_session), <=, 208);
+    g_assert_cmpuint(sizeof(st_session), <=, 192);
 }
 
 int main(int argc, char **argv)

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Static analysis of the project's own sources, as ctest tests (label lint),
 # where the tools are installed: clang-tidy with plugin/.clang-tidy, and
-# cppcheck with the suppressions in cmake/cppcheck-suppressions.txt.
+# cppcheck with the suppressions in cmake/cppcheck-suppressions.txt; and,
+# everywhere, the shape the sources keep (function and file lengths, the
+# top level: plugin/tests/check_shape.py).
 find_program(CLANG_TIDY_EXECUTABLE NAMES clang-tidy clang-tidy-14 clang-tidy-19)
 find_program(CPPCHECK_EXECUTABLE cppcheck)
 file(GLOB SMTP_TIMEOUT_LINT_SOURCES ${PROJECT_SOURCE_DIR}/plugin/*.c ${PROJECT_SOURCE_DIR}/plugin/core/*.c)
@@ -17,3 +19,6 @@ if(CPPCHECK_EXECUTABLE)
             -I ${PROJECT_SOURCE_DIR}/plugin ${SMTP_TIMEOUT_LINT_SOURCES})
   set_tests_properties(lint.cppcheck PROPERTIES LABELS lint)
 endif()
+add_test(NAME lint.shape
+  COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/plugin/tests/check_shape.py ${PROJECT_SOURCE_DIR})
+set_tests_properties(lint.shape PROPERTIES LABELS lint)

@@ -7,6 +7,11 @@
 find_program(CLANG_TIDY_EXECUTABLE NAMES clang-tidy clang-tidy-14 clang-tidy-19)
 find_program(CPPCHECK_EXECUTABLE cppcheck)
 file(GLOB SMTP_TIMEOUT_LINT_SOURCES ${PROJECT_SOURCE_DIR}/plugin/*.c ${PROJECT_SOURCE_DIR}/plugin/core/*.c)
+if(TARGET smtp-timeout-read)
+  # Built only where libpcap is: its compile commands are there too.
+  file(GLOB _native_sources ${PROJECT_SOURCE_DIR}/plugin/native/*.c)
+  list(APPEND SMTP_TIMEOUT_LINT_SOURCES ${_native_sources})
+endif()
 if(CLANG_TIDY_EXECUTABLE)
   add_test(NAME lint.clang_tidy
     COMMAND ${CLANG_TIDY_EXECUTABLE} --quiet -p ${PROJECT_BINARY_DIR} ${SMTP_TIMEOUT_LINT_SOURCES})

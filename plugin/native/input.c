@@ -55,7 +55,7 @@ static bool gzip_magic(const char *path)
     if (f == NULL)
         return false;
     gz = fread(magic, 1, 2, f) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-    fclose(f);
+    (void)fclose(f);
     return gz;
 }
 
@@ -88,7 +88,7 @@ static bool holds_secrets(const char *path)
         if (found || len < 12 || len % 4 != 0 || fseek(f, (long)len - 12, SEEK_CUR) != 0)
             break;
     }
-    fclose(f);
+    (void)fclose(f);
     return found;
 }
 
@@ -149,7 +149,7 @@ st_read_status st_read_capture(FILE *file, st_reader *reader, char *error, size_
     int linktype, rc;
 
     if (pcap == NULL) {
-        fclose(file);
+        (void)fclose(file);
         g_snprintf(error, (gulong)size, "%s", err);
         return strstr(err, "different from the type of the first interface") != NULL ||
                strstr(err, "link-layer type") != NULL ? ST_READ_UNSUPPORTED : ST_READ_UNOPENED;

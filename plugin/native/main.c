@@ -50,7 +50,7 @@ static bool parse_option(const char *spec, st_reader_options *options)
 
 static int usage(const char *why)
 {
-    fprintf(stderr, "smtp-timeout-read: %s\nusage: smtp-timeout-read [-d tcp.port==N,smtp | -d tls.port==N,smtp]... "
+    (void)fprintf(stderr, "smtp-timeout-read: %s\nusage: smtp-timeout-read [-d tcp.port==N,smtp | -d tls.port==N,smtp]... "
             "[-o smtp_timeout.gap_threshold:S] FILE\n", why);
     return 2;
 }
@@ -83,7 +83,7 @@ int main(int argc, char **argv)
     if (status == ST_READ_OK || status == ST_READ_DAMAGED)
         st_reader_write_csv(reader, stdout);
     if (status != ST_READ_OK)
-        fprintf(stderr, "smtp-timeout-read: %s: %s\n", path, error);
+        (void)fprintf(stderr, "smtp-timeout-read: %s: %s\n", path, error);
     st_reader_free(reader);
     return (int)status;
 }

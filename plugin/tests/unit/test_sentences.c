@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later
  *
- * The sentence module on each fact: every advice (the side to fix first,
- * what to raise meanwhile), every ending of the report, every explanation
- * form.  The decisions come from explain.c; here only the words are
+ * The sentence module on each fact: every finding's message and Info tag,
+ * every advice (the side to fix first, what to raise meanwhile), every
+ * ending of the report, every explanation form.  The decisions come from explain.c; here only the words are
  * checked, one per fact.
  */
 #include <glib.h>
@@ -112,6 +112,111 @@ static void test_each_raise(void)
     assert_hint(&n, ST_FIX_SENDER, head);
 }
 
+/* The article's session (testdata/article.pcap): the client silent for
+ * 59.954 s after DATA from frame 93, the 421 and FIN in frames 865 and 866,
+ * the late body 30.527 s after the close, the server's RST. */
+static st_note article(st_finding finding)
+{
+    st_note n;
+
+    memset(&n, 0, sizeof(n));
+    n.findings = finding;
+    n.has = ST_HAS_AFTER | ST_HAS_DATA_BYTES | ST_HAS_IDLE | ST_HAS_IDLE_START;
+    n.after = ST_AFTER_DATA;
+    n.silent_side = ST_SIDE_CLIENT;
+    n.idle_ns = 59953550000;
+    n.idle_start_frame = 93;
+    n.reply_code = 421;
+    g_strlcpy(n.reply_status, "4.4.2", sizeof(n.reply_status));
+    n.close_frame = 866;
+    n.since_close_ns = 30527000000;
+    n.rst_from = ST_SIDE_SERVER;
+    return n;
+}
+
+static void assert_words(const st_note *n, st_finding finding, const char *message, const char *tag)
+{
+    char buf[512];
+
+    st_note_message(n, finding, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, message);
+    st_note_tag(n, finding, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, tag);
+}
+
+/* Each finding's expert-info message and Info-column tag. */
+static void test_each_finding(void)
+{
+    st_note n = article(ST_FIND_GAP);
+
+    assert_words(&n, ST_FIND_GAP,
+                 "Client silent for 59.954 s after DATA (0 bytes), since frame 93",
+                 "[SMTP gap: client silent 59.954 s after DATA]");
+    n = article(ST_FIND_REPLY);
+    n.has |= ST_HAS_SERVER_TIMEOUT | ST_HAS_REPLY_FRAME;
+    n.server_timeout_ns = 59953550000;
+    n.reply_frame = 865;
+    n.reply_class = ST_CLASS_TIMEOUT;
+    assert_words(&n, ST_FIND_REPLY,
+                 "421 4.4.2 after DATA (0 bytes): server gave up after 59.954 s of client silence",
+                 "[SMTP timeout: client silent 59.954 s after DATA]");
+    n = article(ST_FIND_SILENT_CLOSE);
+    n.has |= ST_HAS_SERVER_TIMEOUT;
+    n.server_timeout_ns = 59953550000;
+    assert_words(&n, ST_FIND_SILENT_CLOSE,
+                 "Server closed the connection without a reply after DATA (0 bytes): it gave up after "
+                 "59.954 s of client silence",
+                 "[SMTP timeout: client silent 59.954 s after DATA, server closed]");
+    n = article(ST_FIND_DATA_AFTER_CLOSE);
+    n.has |= ST_HAS_CLIENT_STALL | ST_HAS_EXCEEDED_BY | ST_HAS_SERVER_TIMEOUT;
+    n.late_bytes = 1448;
+    n.client_stall_ns = 90481000000;
+    n.exceeded_by_ns = 30527000000;
+    n.server_timeout_ns = 59953550000;
+    assert_words(&n, ST_FIND_DATA_AFTER_CLOSE,
+                 "Client sent 1448 bytes 30.527 s after the server closed (frame 866): it stalled "
+                 "90.481 s, 30.527 s past the server's 59.954 s timeout", "[Data 30.527 s after close]");
+    n = article(ST_FIND_RST_AFTER_CLOSE);
+    n.has |= ST_HAS_REPLY_FRAME;
+    n.reply_frame = 865;
+    assert_words(&n, ST_FIND_RST_AFTER_CLOSE,
+                 "Server reset the connection 30.527 s after the close in frame 866 (421 reply in frame 865)",
+                 "[RST after close]");
+    n = article(ST_FIND_IDLE_START);
+    n.silence_side = ST_SIDE_CLIENT;
+    n.silence_ns = 59953550000;
+    n.silence_end_frame = 865;
+    assert_words(&n, ST_FIND_IDLE_START,
+                 "Idle interval starts here: the client stayed silent for 59.954 s, until frame 865",
+                 "[SMTP idle 59.954 s from here]");
+    n = article(ST_FIND_RST_AFTER_END);
+    n.has = ST_HAS_CLOSE_FRAME;
+    n.rst_from = ST_SIDE_CLIENT;
+    n.since_close_ns = 1000000;
+    assert_words(&n, ST_FIND_RST_AFTER_END,
+                 "Client reset the connection 0.001 s after the close in frame 866: a normal ending",
+                 "[RST after a normal end]");
+    n = article(ST_FIND_ENCRYPTED_CLOSE);
+    n.has = ST_HAS_IDLE | ST_HAS_ENCRYPTED | ST_HAS_RECORDS;
+    n.opaque = true;
+    n.records = 2;
+    n.record_sizes[0] = 73;
+    n.record_sizes[1] = 19;
+    assert_words(&n, ST_FIND_ENCRYPTED_CLOSE,
+                 "Server sent 2 TLS records (73 and 19 bytes) after 59.954 s of client silence, then "
+                 "closed: it gave up on the encrypted session",
+                 "[SMTP timeout: client silent 59.954 s inside TLS, server closed]");
+    n = article(ST_FIND_CLIENT_GAVE_UP);
+    n.has = ST_HAS_AFTER | ST_HAS_IDLE;
+    n.after = ST_AFTER_CONNECT;
+    n.silent_side = ST_SIDE_SERVER;
+    n.idle_ns = 5014000000;
+    n.rst_from = ST_SIDE_NONE;
+    assert_words(&n, ST_FIND_CLIENT_GAVE_UP,
+                 "Client closed the connection after 5.014 s waiting for the server's greeting: it gave up",
+                 "[Client gave up after 5.014 s]");
+}
+
 static void test_each_ending(void)
 {
     static const struct {
@@ -121,6 +226,7 @@ static void test_each_ending(void)
         { ST_END_OPEN, "open" },           { ST_END_OK, "ok" },
         { ST_END_SILENT_CLOSE, "silent close" }, { ST_END_CLIENT_GAVE_UP, "client gave up" },
         { ST_END_MIDDLEBOX, "middlebox reset" }, { ST_END_RESET, "reset" },
+        { ST_END_ENCRYPTED_TIMEOUT, "encrypted timeout" },
     };
     st_summary s;
     char buf[64];
@@ -176,6 +282,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/sentences/each-fix", test_each_fix);
     g_test_add_func("/sentences/each-raise", test_each_raise);
+    g_test_add_func("/sentences/each-finding", test_each_finding);
     g_test_add_func("/sentences/each-ending", test_each_ending);
     g_test_add_func("/sentences/explanation-forms", test_explanation_forms);
     return g_test_run();

@@ -286,6 +286,13 @@ static void note_idle_start(const st_note *n, const st_segment *seg, st_note *ea
     *earlier_frame = n->idle_start_frame;
 }
 
+/* Who owes the next word, and in which phase, as the frame finds it. */
+static void read_expectation(const st_session *s, st_frame *f)
+{
+    f->expected = st_expected_speaker(s);
+    f->phase = (st_phase)s->phase;
+}
+
 static void frame_facts(const st_session *s, const st_segment *seg, st_frame *f)
 {
     const st_direction *d = &s->dir[seg->from == ST_SIDE_SERVER ? 1 : 0];
@@ -294,8 +301,44 @@ static void frame_facts(const st_session *s, const st_segment *seg, st_frame *f)
     f->rst = seg->tcp_flags & ST_TCP_RST;
     f->had_rst = s->dir[0].rst || s->dir[1].rst;
     f->over = s->close.closed_by != ST_SIDE_NONE || s->close.reply_frame != 0;
-    f->expected = st_expected_speaker(s);
-    f->phase = (st_phase)s->phase;
+    read_expectation(s, f);
+}
+
+/* A side that speaks without having heard the other's newest run: TCP put
+ * the silence and the handshake's stage back where they stood before that
+ * run (tcp.c), so who owes the next word is read again. */
+static void reread_if_unheard(const st_session *s, st_frame *f)
+{
+    if (f->unheard)
+        read_expectation(s, f);
+}
+
+/* A gap is judged once the frame's words are read: server bytes that are
+ * no SMTP reply end no gap (fewer findings rather than false ones). */
+static bool gap_stands(bool had_gap, const st_segment *seg, const st_words *w)
+{
+    return had_gap && !(seg->from == ST_SIDE_SERVER && w->unreadable);
+}
+
+/* The first reset and who sent it, for the rule that resets reaching both
+ * ends at once come from a middlebox (closing.c). */
+static void record_first_reset(st_session *s, const st_segment *seg, const st_frame *f)
+{
+    if (f->rst && !f->had_rst) {
+        s->close.rst_ts = seg->ts_ns;
+        s->close.rst_from = (uint8_t)seg->from;
+    }
+}
+
+/* What every finding carries: the server software and whether it was
+ * inside TLS, and read without keys. */
+static void stamp_findings(const st_session *s, st_note *here)
+{
+    if (here->findings == 0)
+        return;
+    here->has |= ST_HAS_MTA | (s->tls ? ST_HAS_ENCRYPTED : 0);
+    here->mta = s->mta;
+    here->opaque = s->tls && !s->decrypted;
 }
 
 /* The order of the steps is a rule: the frame's TCP evidence counts for
@@ -321,10 +364,7 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     open_connection(s, cfg, seg);
     frame_facts(s, seg, &f);
     st_track_tcp(s, cfg, seg, &f);
-    if (f.unheard) {
-        f.expected = st_expected_speaker(s);
-        f.phase = (st_phase)s->phase;
-    }
+    reread_if_unheard(s, &f);
     had_gap = measure_gap(s, cfg, seg, &f, &gap);
     read_released(s, &f);
     read_words(s, cfg, seg, &f, &w, here);
@@ -332,7 +372,7 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
         st_on_late_data(s, cfg, seg, f.fresh, w.commands, here);
     if (f.readable < f.fresh)
         st_lose_sync(s); /* replies or commands may be missing */
-    had_gap = had_gap && !(seg->from == ST_SIDE_SERVER && w.unreadable);
+    had_gap = gap_stands(had_gap, seg, &w);
     if (had_gap)
         st_explain_gap(s, cfg, seg, &f, &w, &gap);
     if (f.fin)
@@ -342,16 +382,9 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     st_on_client_close(s, cfg, seg, &f, here);
     if (f.fresh > 0)
         st_mark_last_payload(s, seg);
-    if (f.rst && !f.had_rst) {
-        s->close.rst_ts = seg->ts_ns;
-        s->close.rst_from = (uint8_t)seg->from;
-    }
+    record_first_reset(s, seg, &f);
     if (had_gap)
         st_note_merge(here, &gap);
-    if (here->findings != 0) {
-        here->has |= ST_HAS_MTA | (s->tls ? ST_HAS_ENCRYPTED : 0);
-        here->mta = s->mta;
-        here->opaque = s->tls && !s->decrypted;
-    }
+    stamp_findings(s, here);
     note_idle_start(here, seg, earlier, earlier_frame);
 }

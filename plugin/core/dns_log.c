@@ -25,7 +25,9 @@ void st_dns_log_reset(st_dns_log *log)
 
 static unsigned home_slot(uint32_t host, uint16_t id)
 {
-    return (unsigned)((host * 31u + id) % ST_DNS_PENDING);
+    const uint8_t key[2] = { (uint8_t)(id >> 8), (uint8_t)id };
+
+    return (unsigned)(st_hash_bytes(host, key, sizeof(key)) % ST_DNS_PENDING);
 }
 
 /* A pending entry is done with once its query left the ring or waited

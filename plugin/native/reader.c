@@ -45,7 +45,6 @@ struct st_reader {
     GPtrArray        *all;       /* every session, retired copies too, for the report */
     GPtrArray        *allocated; /* the sessions' extensions */
     uint32_t          frame;
-    st_reader_counts  counts;
 };
 
 static void *extension(void *ctx, size_t size)
@@ -133,12 +132,6 @@ void st_reader_free(st_reader *r)
     g_ptr_array_free(r->all, TRUE);
     g_ptr_array_free(r->allocated, TRUE);
     g_free(r);
-}
-
-void st_reader_counts_get(const st_reader *r, st_reader_counts *counts)
-{
-    *counts = r->counts;
-    counts->sessions = r->all->len;
 }
 
 static int port_index(const st_reader *r, uint16_t port)
@@ -337,16 +330,12 @@ void st_reader_frame(st_reader *r, int linktype, int64_t ts_ns, const uint8_t *d
     st_packet p;
 
     r->frame++;
-    r->counts.frames++;
-    if (!st_decode(linktype, data, caplen, wirelen, &p))
+    /* IP fragments are not reassembled (a limit, README.md),
+     * and an ICMP "too big" quotes a TCP header that is no segment of its
+     * session: neither is read. */
+    if (!st_decode(linktype, data, caplen, wirelen, &p) || p.fragment || too_big(&p))
         return;
-    if (p.fragment) {
-        r->counts.fragments++;
-        return;
-    }
-    if (too_big(&p))
-        r->counts.icmp_too_big++;
-    else if (p.proto == 6)
+    if (p.proto == 6)
         tcp_frame(r, &p, ts_ns);
     else if (p.proto == 17)
         udp_frame(r, &p, ts_ns);

@@ -39,16 +39,6 @@ void st_reader_free(st_reader *reader);
 void st_reader_frame(st_reader *reader, int linktype, int64_t ts_ns, const uint8_t *data, uint32_t caplen,
                      uint32_t wirelen);
 
-/* What the reader saw that it does not read (counted, for stderr). */
-typedef struct {
-    uint64_t frames;
-    uint64_t fragments;          /* IP fragments: not reassembled */
-    uint64_t icmp_too_big;       /* ICMP "fragmentation needed" / "packet too big" */
-    uint64_t sessions;
-} st_reader_counts;
-
-void st_reader_counts_get(const st_reader *reader, st_reader_counts *counts);
-
 /* The report: the CSV of `tshark -z smtp_timeout,sessions,csv`. */
 void st_reader_write_csv(st_reader *reader, FILE *out);
 

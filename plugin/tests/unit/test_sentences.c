@@ -79,6 +79,10 @@ static void test_each_fix(void)
     assert_hint(&n, ST_FIX_BY_CLASS, st_reply_class_hint(ST_CLASS_CAPACITY));
     n.reply_class = ST_CLASS_NONE;
     assert_hint(&n, ST_FIX_NONE, "");
+    n.reply_class = ST_CLASS_TIMEOUT;
+    assert_hint(&n, ST_FIX_SENDER_UNTIMED, "Fix the sender first: the server's wait for it ran out after DATA; find "
+                "what kept it silent (a milter, a content filter, the application); as a mitigation, raise the "
+                "server's idle timeout (42.000 s here) above the client's stall");
     n.has &= ~(uint32_t)ST_HAS_EXPLANATION;
     assert_hint(&n, ST_FIX_NONE, "");
 }
@@ -217,6 +221,65 @@ static void test_each_finding(void)
                  "[Client gave up after 5.014 s]");
 }
 
+/* The evidence of each cause, in the form without a side that gave up. */
+static void test_each_cause_evidence(void)
+{
+    static const struct {
+        st_cause cause;
+        uint8_t  tls_stage;      /* with ST_HAS_TLS_STAGE when not ST_TLS_NONE */
+        uint8_t  ev_side;
+        uint16_t ev_count;
+        uint32_t ev_bytes;
+        uint8_t  explain;
+        const char *text;
+    } cases[] = {
+        { ST_CAUSE_MTU_BLACKHOLE, ST_TLS_NONE, ST_SIDE_CLIENT, 0, 2896, 0,
+          "Cause mtu-blackhole: 2896 bytes of the client's segments never arrived, and its peer never "
+          "acknowledged them" },
+        { ST_CAUSE_MTU_BLACKHOLE, ST_TLS_NONE, ST_SIDE_SERVER, 4, 0, 0,
+          "Cause mtu-blackhole: full-size server segments sent again 4 times and never answered" },
+        { ST_CAUSE_ZERO_WINDOW, ST_TLS_NONE, ST_SIDE_NONE, 0, 0, 0,
+          "Cause zero-window: the server advertised a zero window for 170.000 s" },
+        { ST_CAUSE_PACKET_LOSS, ST_TLS_NONE, ST_SIDE_NONE, 3, 0, 0,
+          "Cause packet-loss: 3 segments sent again during the silence" },
+        { ST_CAUSE_TLS_STALL, ST_TLS_NONE, ST_SIDE_NONE, 0, 0, 0,
+          "Cause tls-stall: the TLS handshake after STARTTLS did not complete" },
+        { ST_CAUSE_TLS_STALL, ST_TLS_CLIENT_HELLO, ST_SIDE_NONE, 0, 0, 0,
+          "Cause tls-stall: the TLS handshake did not complete: the client's ClientHello never came" },
+        { ST_CAUSE_TLS_STALL, ST_TLS_SERVER_HELLO, ST_SIDE_NONE, 0, 0, 0,
+          "Cause tls-stall: the TLS handshake did not complete: the server's first flight never came" },
+        { ST_CAUSE_TLS_STALL, ST_TLS_SERVER_FLIGHT, ST_SIDE_NONE, 0, 0, 0,
+          "Cause tls-stall: the TLS handshake did not complete: the rest of the server's flight never came" },
+        { ST_CAUSE_TLS_STALL, ST_TLS_CLIENT_FINISHED, ST_SIDE_NONE, 0, 0, 0,
+          "Cause tls-stall: the TLS handshake did not complete: the client's key exchange and Finished never "
+          "came" },
+        { ST_CAUSE_TLS_STALL, ST_TLS_SERVER_FINISHED, ST_SIDE_NONE, 0, 0, 0,
+          "Cause tls-stall: the TLS handshake did not complete: the server's Finished never came" },
+        { ST_CAUSE_SMTP_INSPECTION, ST_TLS_NONE, ST_SIDE_NONE, 0, 0, 0,
+          "Cause smtp-inspection: a masked banner or XXXX commands: a firewall rewrites SMTP" },
+        { ST_CAUSE_CLIENT_IDLE, ST_TLS_NONE, ST_SIDE_NONE, 0, 0, ST_EX_POOLED,
+          "Cause client-idle: the client left a pooled connection idle" },
+        { ST_CAUSE_SERVER_SLOW, ST_TLS_NONE, ST_SIDE_NONE, 0, 0, 0,
+          "Cause server-slow: the server did not answer" },
+    };
+    char buf[512];
+
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        st_note n = explained(cases[i].cause, ST_GAVE_UP_NONE, ST_MTA_UNKNOWN);
+        n.after = ST_AFTER_EHLO;
+        if (cases[i].tls_stage != ST_TLS_NONE)
+            n.has |= ST_HAS_TLS_STAGE;
+        n.tls_stage = cases[i].tls_stage;
+        n.ev_side = cases[i].ev_side;
+        n.ev_count = cases[i].ev_count;
+        n.ev_bytes = cases[i].ev_bytes;
+        n.ev_ns = 170 * S;
+        n.explain = cases[i].explain;
+        st_note_explanation(&n, buf, sizeof(buf));
+        g_assert_cmpstr(buf, ==, cases[i].text);
+    }
+}
+
 static void test_each_ending(void)
 {
     static const struct {
@@ -283,6 +346,7 @@ int main(int argc, char **argv)
     g_test_add_func("/sentences/each-fix", test_each_fix);
     g_test_add_func("/sentences/each-raise", test_each_raise);
     g_test_add_func("/sentences/each-finding", test_each_finding);
+    g_test_add_func("/sentences/each-cause-evidence", test_each_cause_evidence);
     g_test_add_func("/sentences/each-ending", test_each_ending);
     g_test_add_func("/sentences/explanation-forms", test_explanation_forms);
     return g_test_run();

@@ -14,14 +14,11 @@
 #include <epan/proto.h>
 #include <epan/tap.h>
 
-#include "core/dns_log.h"
-#include "core/session.h"
-#include "core/smtp_line.h"
+#include "core/capture.h"
 #include "fields.h"
 #include "ports.h"
 #include "render.h"
 #include "report.h"
-#include "session_map.h"
 #include "stats.h"
 #include "ws_compat.h"
 
@@ -36,54 +33,37 @@ static guint pref_gap_threshold_s = 10;
 static st_pref_bool pref_info_tags = ST_PREF_TRUE;       /* warnings' tags in the Info column */
 static st_pref_bool pref_info_tag_notes = ST_PREF_FALSE; /* ... and the notes' too */
 
-/* What the analysis of one file keeps besides the sessions. */
+/* What the analysis of one file keeps: the capture engine (sessions, their
+ * rows, the DNS log) and the notes to render, by frame. */
 static struct {
-    st_config  config;
-    st_clock   clock;
-    st_dns_log dns;          /* the capture's recent DNS traffic: a sender's lookups explain its silence */
+    st_capture *capture;
+    st_clock    clock;
     wmem_map_t *notes;       /* frame number -> st_note, for the whole file */
 } file;
 
 #define DNS_PORT 53
 
-/* Which end is the server: the core's rule, from the frame's ports. */
-static st_side sender_role(const packet_info *pinfo, const st_segment *seg)
+/* An IPv4 or IPv6 frame, whose addresses the engine takes. */
+static bool engine_addresses(const packet_info *pinfo)
 {
-    st_frame_ports ports;
+    const address *a = &pinfo->src;
 
-    ports.src_port = (uint16_t)pinfo->srcport;
-    ports.dst_port = (uint16_t)pinfo->destport;
-    ports.src_server = st_ports_is_server(pinfo->srcport);
-    ports.dst_server = st_ports_is_server(pinfo->destport);
-    ports.src_table = st_ports_in_table(pinfo->srcport);
-    ports.dst_table = st_ports_in_table(pinfo->destport);
-    return st_sender_role(&ports, seg);
+    return ((a->type == AT_IPv4 && a->len == 4) || (a->type == AT_IPv6 && a->len == 16)) &&
+           pinfo->dst.type == a->type && pinfo->dst.len == a->len;
 }
 
-/* A session starts with a frame whose server end is known: its port is an
- * SMTP port, or it says so with a reply.  A scanner's SYN from port 25
- * starts none, nor does a bare reset, which tells nothing. */
-static st_tracked *start_session(packet_info *pinfo, const st_segment *seg)
+/* The frame's endpoints as the engine's frames hold them. */
+static void frame_ends(const packet_info *pinfo, uint8_t *addr_len, const uint8_t **src, const uint8_t **dst,
+                       uint16_t *src_port, uint16_t *dst_port)
 {
-    st_side sender = sender_role(pinfo, seg);
-    guint32 server_port = sender == ST_SIDE_SERVER ? pinfo->srcport : pinfo->destport;
-    st_tracked *s;
-
-    if (sender == ST_SIDE_NONE)
-        return NULL;
-    if (!st_ports_any() && !st_ports_is_server(server_port) && !st_looks_like_reply(seg->payload, seg->captured))
-        return NULL;
-    if (seg->tcp_flags & ST_TCP_RST && seg->len == 0)
-        return NULL;
-    s = st_map_start(pinfo, sender == ST_SIDE_SERVER, st_ports_is_tls(server_port));
-    if (s == NULL)
-        return NULL;
-    st_ports_learn(s->server_port);
-    st_report_add(s);
-    return s;
+    *addr_len = (uint8_t)pinfo->src.len;
+    *src = (const uint8_t *)pinfo->src.data;
+    *dst = (const uint8_t *)pinfo->dst.data;
+    *src_port = (uint16_t)pinfo->srcport;
+    *dst_port = (uint16_t)pinfo->destport;
 }
 
-static void store_note(st_tracked *s, guint32 frame, const st_note *note)
+static void store_note(guint32 frame, const st_note *note)
 {
     st_note *stored = (st_note *)wmem_map_lookup(file.notes, GUINT_TO_POINTER(frame));
 
@@ -94,7 +74,6 @@ static void store_note(st_tracked *s, guint32 frame, const st_note *note)
     } else {
         st_note_merge(stored, note);
     }
-    st_report_count(s, frame, note);
 }
 
 static const st_note *lookup_note(uint32_t frame)
@@ -102,58 +81,46 @@ static const st_note *lookup_note(uint32_t frame)
     return (const st_note *)wmem_map_lookup(file.notes, GUINT_TO_POINTER(frame));
 }
 
-/* A new connection on the ports of a finished one: the report keeps the
- * old session as it was, the live record starts again. */
-static void retire(st_tracked *s)
+static const st_capture *current_capture(void)
 {
-    st_tracked *old = wmem_new(wmem_file_scope(), st_tracked);
-
-    *old = *s;
-    old->core.ext = NULL; /* the live record keeps it; the report needs none */
-    st_report_add(old);
-    memset(&s->tally, 0, sizeof(s->tally));
+    return file.capture;
 }
 
 static void log_dns(proto_tree *tree, packet_info *pinfo)
 {
-    int64_t ts = st_frame_time_ns(&file.clock, pinfo);
+    st_dns_frame f;
     unsigned rcode;
-    uint16_t id;
 
-    if (!st_fields_dns_header(tree, &id, &rcode))
+    if (file.capture == NULL || !engine_addresses(pinfo) || !st_fields_dns_header(tree, &f.id, &rcode))
         return; /* no DNS message, or too short to pair */
-    if (pinfo->destport == DNS_PORT && pinfo->srcport != DNS_PORT)
-        st_dns_log_query(&file.dns, st_dns_host_key(pinfo->src.data, (unsigned)pinfo->src.len), id, ts);
-    else if (pinfo->srcport == DNS_PORT && pinfo->destport != DNS_PORT)
-        st_dns_log_answer(&file.dns, st_dns_host_key(pinfo->dst.data, (unsigned)pinfo->dst.len), id, rcode, ts);
+    f.ts_ns = st_frame_time_ns(&file.clock, pinfo);
+    frame_ends(pinfo, &f.addr_len, &f.src, &f.dst, &f.src_port, &f.dst_port);
+    f.rcode = (uint8_t)rcode;
+    st_capture_dns(file.capture, &f);
 }
 
-/* First pass: feed the frame to its session; whether it got a note. */
+/* First pass: translate the frame for the engine; whether it got a note. */
 static bool analyse(proto_tree *tree, packet_info *pinfo, const st_layers *layers)
 {
-    st_tracked *s = st_map_find(pinfo);
-    st_segment seg = { 0 };
+    st_tcp_frame f;
     tvbuff_t *tcp_tvb;
     st_note here, earlier;
     guint32 earlier_frame;
 
-    seg.frame = pinfo->num;
-    seg.ts_ns = st_frame_time_ns(&file.clock, pinfo);
-    if (!st_fields_read(tree, pinfo, &seg, &tcp_tvb))
+    memset(&f, 0, sizeof(f));
+    if (!engine_addresses(pinfo) || !st_fields_read(tree, pinfo, &f.tcp, &tcp_tvb))
         return false;
-    if (s == NULL && (s = start_session(pinfo, &seg)) == NULL)
-        return false;
-    seg.from = st_map_side(s, pinfo);
-    seg.client_host = s->client_host;
+    f.frame = pinfo->num;
+    f.ts_ns = st_frame_time_ns(&file.clock, pinfo);
+    frame_ends(pinfo, &f.addr_len, &f.src, &f.dst, &f.src_port, &f.dst_port);
     if (layers->tls)
-        st_fields_decrypted(tree, pinfo, tcp_tvb, &seg);
-    if (st_session_restarts(&s->core, &seg))
-        retire(s);
-    st_session_feed(&s->core, &file.config, &seg, &here, &earlier, &earlier_frame);
+        st_fields_decrypted(tree, pinfo, tcp_tvb, &f.tcp);
+    if (!st_capture_tcp(file.capture, &f, &here, &earlier, &earlier_frame))
+        return false;
     if (here.findings != 0)
-        store_note(s, pinfo->num, &here);
+        store_note(pinfo->num, &here);
     if (earlier_frame != 0)
-        store_note(s, earlier_frame, &earlier);
+        store_note(earlier_frame, &earlier);
     return here.findings != 0;
 }
 
@@ -171,7 +138,9 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     /* Most TCP frames leave here, for two port comparisons.  A session on
      * another port (a proxy's) begins with a reply, and its server port is
      * then known. */
-    if (!st_ports_frame_on_server(pinfo) && (PINFO_FD_VISITED(pinfo) || !st_frame_has_reply(tree)))
+    if (file.capture == NULL ||
+        (!st_capture_wants(file.capture, (uint16_t)pinfo->srcport, (uint16_t)pinfo->destport) &&
+         (PINFO_FD_VISITED(pinfo) || !st_frame_has_reply(tree))))
         return 0;
     st_frame_layers(pinfo, &layers);
     if (layers.inside_icmp)
@@ -188,30 +157,25 @@ static int dissect_smtp_timeout(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     return 0;
 }
 
-/* The core asks for a session's extension once, when it needs one. */
-static void *file_alloc(void *ctx _U_, size_t size)
-{
-    return wmem_alloc0(wmem_file_scope(), size);
-}
-
 static void init_file(void)
 {
-    /* 0 would make every frame a gap: one second is the least. */
-    file.config.gap_threshold_ns = (int64_t)MAX(pref_gap_threshold_s, 1) * 1000000000;
-    file.config.min_timeout_ns = 1000000000;
-    file.config.dns = &file.dns;
-    file.config.alloc = file_alloc;
+    st_capture_options options;
+
+    st_capture_options_init(&options);
+    options.gap_threshold_s = pref_gap_threshold_s;
+    st_ports_from_tables(&options, st_fields_proto_smtp());
+    st_capture_free(file.capture);
+    file.capture = st_capture_new(&options);
     file.clock.last_ns = 0;
-    st_dns_log_reset(&file.dns);
-    st_report_reset();
-    st_ports_reset(st_fields_proto_smtp());
     set_postdissector_wanted_hfids(smtp_timeout_handle, st_fields_wanted());
 }
 
+/* Reports are drawn before this: the engine goes with the file. */
 static void cleanup_file(void)
 {
     set_postdissector_wanted_hfids(smtp_timeout_handle, NULL);
-    st_report_reset();
+    st_capture_free(file.capture);
+    file.capture = NULL;
 }
 
 void proto_register_smtp_timeout(void)
@@ -232,13 +196,12 @@ void proto_register_smtp_timeout(void)
         "Also tag gaps the dialogue survived, where idle intervals begin (later passes only), and resets after "
         "a normal end", &pref_info_tag_notes);
     file.notes = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_direct_hash, g_direct_equal);
-    st_map_register();
     smtp_timeout_handle = register_dissector("smtp_timeout", dissect_smtp_timeout, proto_smtp_timeout);
     register_init_routine(init_file);
     register_cleanup_routine(cleanup_file);
     register_postdissector(smtp_timeout_handle);
     smtp_timeout_tap = register_tap("smtp_timeout");
-    st_report_register(lookup_note);
+    st_report_register(current_capture);
     st_stats_register();
 }
 

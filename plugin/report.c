@@ -2,8 +2,9 @@
  *
  * The first thing a reviewer runs: one row per SMTP session, those with
  * findings first, then a total.  ",csv" gives the same rows for
- * spreadsheets and for smtp-timeout-scan.  Rows are built at the end from
- * what the analysis stored, so one pass and -2 print the same.
+ * spreadsheets and for smtp-timeout-scan.  The capture engine makes the
+ * rows (the native reader prints the same), at the end, so one pass and -2
+ * print the same; connection attempts that never became sessions follow.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -18,12 +19,10 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 
-#include "core/community_id.h"
 #include "core/report_row.h"
 #include "ws_compat.h"
 
-static GPtrArray *sessions;
-static st_note_lookup lookup_note;
+static st_capture_get get_capture;
 
 /* The text report leaves out what the CSV has for machines, and puts the
  * long hint last. */
@@ -34,106 +33,6 @@ static const char *const text_names[ST_COL_COUNT] = {
 static const int text_order[] = { ST_COL_SESSION, ST_COL_CLIENT, ST_COL_SERVER, ST_COL_MTA, ST_COL_ENDING,
                                   ST_COL_AFTER, ST_COL_IDLE, ST_COL_TIMEOUT, ST_COL_STALL, ST_COL_GAVE_UP,
                                   ST_COL_CAUSE, ST_COL_COMMUNITY_ID, ST_COL_HINT };
-
-void st_report_reset(void)
-{
-    if (sessions != NULL)
-        g_ptr_array_set_size(sessions, 0);
-}
-
-void st_report_add(st_tracked *session)
-{
-    if (sessions == NULL)
-        sessions = g_ptr_array_new();
-    g_ptr_array_add(sessions, session);
-}
-
-void st_report_count(st_tracked *t, uint32_t frame, const st_note *n)
-{
-    st_tally_note(&t->tally, frame, n);
-}
-
-static char *endpoint(const st_addr *kept, guint16 port)
-{
-    address addr;
-    char *text, *out;
-
-    st_addr_view(kept, &addr);
-    text = address_to_str(NULL, &addr);
-    out = addr.type == AT_IPv6 ? g_strdup_printf("[%s]:%u", text, port) : g_strdup_printf("%s:%u", text, port);
-
-    wmem_free(NULL, text);
-    return out;
-}
-
-/* The flow's Community ID (v1, seed 0), as Zeek, Suricata, Arkime and
- * Wireshark's own communityid dissector give it. */
-static void community_id(const st_tracked *t, char *id)
-{
-    id[0] = '\0';
-    if (t->client_addr.len == t->server_addr.len)
-        st_community_id(t->client_addr.data, t->server_addr.data, t->client_addr.len, t->client_port,
-                        t->server_port, 6, 0, id, ST_COMMUNITY_ID_MAX);
-}
-
-static st_row *make_row(const st_tracked *t)
-{
-    st_row *r = g_new0(st_row, 1);
-    uint32_t frames[ST_REPORT_FRAMES + 1];
-    const st_note *notes[ST_REPORT_FRAMES + 1];
-    unsigned n = st_row_frames(&t->core, &t->tally, frames);
-    char *client = endpoint(&t->client_addr, t->client_port), *server = endpoint(&t->server_addr, t->server_port);
-    char id[ST_COMMUNITY_ID_MAX];
-
-    for (unsigned i = 0; i < n; i++)
-        notes[i] = lookup_note(frames[i]);
-    community_id(t, id);
-    st_row_make(r, &t->core, &t->tally, notes, n, client, server, id);
-    g_free(client);
-    g_free(server);
-    return r;
-}
-
-static void free_row(st_row *r)
-{
-    st_row_free(r);
-    g_free(r);
-}
-
-/* Sessions with findings first, then by first frame: the keys are read
- * once, not on every comparison. */
-typedef struct {
-    uint32_t          first_frame;
-    bool              findings;
-    const st_tracked *session;
-} sort_key;
-
-static gint by_findings_then_frame(gconstpointer a, gconstpointer b)
-{
-    const sort_key *x = (const sort_key *)a, *y = (const sort_key *)b;
-
-    if (x->findings != y->findings)
-        return x->findings ? -1 : 1;
-    return x->first_frame < y->first_frame ? -1 : x->first_frame > y->first_frame;
-}
-
-static sort_key *sorted_sessions(guint *count)
-{
-    guint n = sessions != NULL ? sessions->len : 0;
-    sort_key *keys = g_new(sort_key, n > 0 ? n : 1);
-
-    for (guint i = 0; i < n; i++) {
-        const st_tracked *t = (const st_tracked *)sessions->pdata[i];
-        st_summary summary;
-        st_session_summary(&t->core, &summary);
-        keys[i].first_frame = summary.first_frame;
-        keys[i].findings = t->tally.n_findings > 0;
-        keys[i].session = t;
-    }
-    qsort(keys, n, sizeof(*keys), by_findings_then_frame);
-    *count = n;
-    return keys;
-}
 
 static void print_text_row(const char *const *cells, const int *width)
 {
@@ -195,33 +94,64 @@ static void print_total(const text_totals *t, guint sessions_total)
     g_string_free(line, TRUE);
 }
 
+static void width_row(const st_row *r, void *t)
+{
+    total_row((text_totals *)t, r);
+}
+
+static void text_row(const st_row *r, void *t)
+{
+    print_text_row((const char *const *)r->cell, ((const text_totals *)t)->width);
+}
+
+static void attempt_row(const st_attempts_row *a, void *ctx)
+{
+    (void)ctx;
+    printf("  %-40s first frame %u: %u never answered, %u refused (%u SYNs)\n", a->server, a->first_frame,
+           a->unanswered, a->refused, a->syns);
+}
+
+/* What never became a session, and what the engine had to leave out. */
+static void print_left_out(const st_capture *c)
+{
+    st_capture_counts n;
+
+    st_capture_counts_get(c, &n);
+    if (st_capture_attempts(c, NULL, NULL) > 0) {
+        printf("Connection attempts that never became sessions, by server:\n");
+        (void)st_capture_attempts(c, attempt_row, NULL);
+    }
+    if (n.attempts_dropped > 0)
+        printf("Attempts past the table's size, counted never answered: %u\n", n.attempts_dropped);
+    if (n.ports_not_learnt > 0)
+        printf("Sessions on ports the full port table could not learn: %u\n", n.ports_not_learnt);
+    if (n.clock_jumps > 0)
+        printf("Frames whose time went back or jumped ahead (nothing measured across them): %u\n", n.clock_jumps);
+}
+
 /* Rows are made one at a time and freed at once, twice for the text report
  * (widths, then lines): a million sessions cost no million rows at once. */
-static void print_text(const sort_key *sorted, guint count)
+static void print_text(const st_capture *c)
 {
     text_totals t;
+    unsigned count;
 
-    for (int c = 0; c < ST_COL_COUNT; c++)
-        t.width[c] = text_names[c] != NULL ? (int)strlen(text_names[c]) : 0;
+    for (int col = 0; col < ST_COL_COUNT; col++)
+        t.width[col] = text_names[col] != NULL ? (int)strlen(text_names[col]) : 0;
     t.with_findings = 0;
     t.by_ending = g_hash_table_new(g_str_hash, g_str_equal);
     t.order = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; i < count; i++) {
-        st_row *r = make_row(sorted[i].session);
-        total_row(&t, r);
-        free_row(r);
-    }
+    count = c != NULL ? st_capture_rows(c, width_row, &t) : 0;
     printf("\n==================================================================\n");
     printf("SMTP sessions (smtp-timeout): with findings first\n");
     printf("------------------------------------------------------------------\n");
     print_text_row(text_names, t.width);
-    for (guint i = 0; i < count; i++) {
-        st_row *r = make_row(sorted[i].session);
-        print_text_row((const char *const *)r->cell, t.width);
-        free_row(r);
-    }
+    if (c != NULL)
+        (void)st_capture_rows(c, text_row, &t);
     printf("------------------------------------------------------------------\n");
     print_total(&t, count);
+    if (c != NULL)
+        print_left_out(c);
     printf("==================================================================\n");
     g_hash_table_destroy(t.by_ending);
     g_ptr_array_free(t.order, TRUE);
@@ -234,20 +164,14 @@ typedef struct {
 static void draw(void *data)
 {
     const report_ctx *ctx = (const report_ctx *)data;
-    guint count;
-    sort_key *sorted = sorted_sessions(&count);
+    const st_capture *c = get_capture();
 
-    if (ctx->csv) {
+    if (!ctx->csv)
+        print_text(c);
+    else if (c != NULL)
+        st_capture_write_csv(c, stdout);
+    else
         st_row_print_csv(stdout, st_column_names);
-        for (guint i = 0; i < count; i++) {
-            st_row *r = make_row(sorted[i].session);
-            st_row_print_csv(stdout, (const char *const *)r->cell);
-            free_row(r);
-        }
-    } else {
-        print_text(sorted, count);
-    }
-    g_free(sorted);
 }
 
 static tap_packet_status no_packet(void *data _U_, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
@@ -272,12 +196,12 @@ static ST_STAT_INIT_RESULT report_init(const char *opt_arg, void *userdata _U_)
     ST_STAT_INIT_RETURN(true);
 }
 
-void st_report_register(st_note_lookup lookup)
+void st_report_register(st_capture_get get)
 {
     static stat_tap_ui ui = {
         REGISTER_STAT_GROUP_GENERIC, "SMTP timeout sessions", "smtp_timeout,sessions", report_init, 0, NULL,
     };
 
-    lookup_note = lookup;
+    get_capture = get;
     register_stat_tap_ui(&ui, NULL);
 }

@@ -213,6 +213,18 @@ static void apply_code(st_session *s, unsigned code)
     }
 }
 
+/* The wait a reply ended, as the explanation times it: a timeout reply
+ * after less than any server's timer shows no wait of its own (frames
+ * with one time stamp, a clock that stood still), so it is untimed (-1). */
+static int64_t timed_wait(const st_config *cfg, const st_note *n)
+{
+    if (n->has & ST_HAS_SERVER_TIMEOUT)
+        return n->server_timeout_ns;
+    if (!(n->has & ST_HAS_IDLE) || (n->reply_class == ST_CLASS_TIMEOUT && n->idle_ns < cfg->min_timeout_ns))
+        return -1;
+    return n->idle_ns;
+}
+
 static void note_reply(st_session *s, const st_config *cfg, const st_segment *seg, const st_reply *r,
                        bool synced, bool owing, st_after answered, st_note *n)
 {
@@ -226,14 +238,17 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     memcpy(n->reply_text, r->text, keep);
     n->reply_text[keep] = '\0';
     st_note_interval(s, seg, silent, owing ? answered : st_waiting_after(s, ST_SIDE_CLIENT), n);
+    /* A timeout reply sooner than any server's timer: the capture's clock
+     * (one time stamp for every frame) does not show the wait, so no
+     * figure is given for it. */
+    if (n->reply_class == ST_CLASS_TIMEOUT && n->has & ST_HAS_IDLE && n->idle_ns < cfg->min_timeout_ns)
+        n->has &= ~(uint32_t)(ST_HAS_IDLE | ST_HAS_IDLE_START);
     /* A shutdown, a refusal or a full server may speak up during a pause
      * of the client's too: only a timeout reply says its wait ran out. */
     if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->min_timeout_ns &&
         n->reply_class == ST_CLASS_TIMEOUT)
         st_note_server_timeout(s, n);
-    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER,
-                    n->has & ST_HAS_SERVER_TIMEOUT ? n->server_timeout_ns : n->has & ST_HAS_IDLE ? n->idle_ns : -1,
-                    s->silence.since_ts, n);
+    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, timed_wait(cfg, n), s->silence.since_ts, n);
     s->ending = ST_END_REPLY;
     s->close.reply_class = n->reply_class;
     s->close.reply_frame = seg->frame;
@@ -303,7 +318,9 @@ static bool server_line(st_session *s, const st_config *cfg, const st_segment *s
     if (!st_reply_parse(line->text, line->len, &r))
         return false;
     last = line->len <= 3 || line->text[3] == ' ';
-    if (server->reply_code != 0 && r.code == server->reply_code) {
+    /* Inside a multi-line reply every line belongs to it, whatever code it
+     * shows: a "421-" line within a "250-" reply is no reply of its own. */
+    if (server->reply_code != 0) {
         if (last)
             server->reply_code = 0; /* the rest of a reply already read */
         return true;

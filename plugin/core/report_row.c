@@ -33,16 +33,14 @@ void st_tally_note(st_tally *t, uint32_t frame, const st_note *n)
         t->finding_frames[t->n_frames++] = frame;
 }
 
-unsigned st_row_frames(const st_session *s, const st_tally *t, uint32_t *frames)
+unsigned st_row_frames(const st_summary *summary, const st_tally *t, uint32_t *frames)
 {
-    st_summary summary;
     unsigned n = 0;
 
-    st_session_summary(s, &summary);
     for (unsigned i = 0; i < t->n_frames; i++)
         frames[n++] = t->finding_frames[i];
-    if (summary.explained_frame != 0)
-        frames[n++] = summary.explained_frame;
+    if (summary->explained_frame != 0)
+        frames[n++] = summary->explained_frame;
     return n;
 }
 
@@ -53,6 +51,27 @@ static char *seconds(int64_t ns)
     st_format_duration(ns, buf, sizeof(buf));
     buf[strlen(buf) - 2] = '\0'; /* "59.954 s" -> "59.954" */
     return g_strdup(buf);
+}
+
+/* The command and the message bytes come from one note, the latest that
+ * names a command: another note's byte count belongs to another wait. */
+static void fill_after(st_row *r, const st_note *const *notes, unsigned n_notes)
+{
+    const st_note *n = NULL;
+
+    for (unsigned i = 0; i < n_notes; i++) {
+        if (notes[i] != NULL && notes[i]->has & ST_HAS_AFTER)
+            n = notes[i];
+    }
+    if (n == NULL)
+        return;
+    if (n->has & ST_HAS_DATA_BYTES) {
+        r->cell[ST_COL_AFTER] = g_strdup_printf("%s (%" PRIu64 " bytes)", st_after_name((st_after)n->after),
+                                                n->data_bytes);
+        r->cell[ST_COL_DATA_BYTES] = g_strdup_printf("%" PRIu64, n->data_bytes);
+    } else {
+        r->cell[ST_COL_AFTER] = g_strdup(st_after_name((st_after)n->after));
+    }
 }
 
 /* The session's values, each from the latest note that has it. */
@@ -70,15 +89,7 @@ static void fill_from_notes(st_row *r, const st_note *const *notes, unsigned n_n
         st_note_merge(&copy, &merged); /* later notes win: the older merge into the newer */
         merged = copy;
     }
-    if (merged.has & ST_HAS_AFTER) {
-        if (merged.has & ST_HAS_DATA_BYTES) {
-            r->cell[ST_COL_AFTER] = g_strdup_printf("%s (%" PRIu64 " bytes)", st_after_name((st_after)merged.after),
-                                                    merged.data_bytes);
-            r->cell[ST_COL_DATA_BYTES] = g_strdup_printf("%" PRIu64, merged.data_bytes);
-        } else {
-            r->cell[ST_COL_AFTER] = g_strdup(st_after_name((st_after)merged.after));
-        }
-    }
+    fill_after(r, notes, n_notes);
     if (merged.has & ST_HAS_IDLE)
         r->cell[ST_COL_IDLE] = seconds(merged.idle_ns);
     if (merged.has & ST_HAS_SERVER_TIMEOUT)
@@ -93,21 +104,19 @@ static void fill_from_notes(st_row *r, const st_note *const *notes, unsigned n_n
     }
 }
 
-void st_row_make(st_row *r, const st_session *s, const st_tally *t, const st_note *const *notes, unsigned n_notes,
-                 const char *client, const char *server, const char *community_id)
+void st_row_make(st_row *r, const st_summary *summary, const st_tally *t, const st_note *const *notes,
+                 unsigned n_notes, const char *client, const char *server, const char *community_id)
 {
     char ending[64];
     GString *frames = g_string_new(NULL);
-    st_summary summary;
 
     memset(r, 0, sizeof(*r));
-    st_session_summary(s, &summary);
     r->findings = t->n_findings > 0;
-    r->cell[ST_COL_SESSION] = g_strdup_printf("%u", summary.first_frame);
+    r->cell[ST_COL_SESSION] = g_strdup_printf("%u", summary->first_frame);
     r->cell[ST_COL_CLIENT] = g_strdup(client);
     r->cell[ST_COL_SERVER] = g_strdup(server);
-    r->cell[ST_COL_MTA] = g_strdup(st_mta_name((st_mta)summary.mta));
-    st_ending_text(&summary, ending, sizeof(ending));
+    r->cell[ST_COL_MTA] = g_strdup(st_mta_name((st_mta)summary->mta));
+    st_ending_text(summary, ending, sizeof(ending));
     r->cell[ST_COL_ENDING] = g_strdup(ending);
     fill_from_notes(r, notes, n_notes);
     r->cell[ST_COL_FINDINGS] = g_strdup_printf("%u", t->n_findings);

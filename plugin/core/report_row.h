@@ -42,17 +42,17 @@ void st_tally_note(st_tally *tally, uint32_t frame, const st_note *note);
 /* The frames whose notes make the row: the tallied ones, then the
  * session's last explained frame; returns how many (at most
  * ST_REPORT_FRAMES + 1). */
-unsigned st_row_frames(const st_session *session, const st_tally *tally, uint32_t *frames);
+unsigned st_row_frames(const st_summary *summary, const st_tally *tally, uint32_t *frames);
 
 typedef struct {
     char *cell[ST_COL_COUNT];    /* g_malloc'd; "" where nothing is known */
     bool  findings;
 } st_row;
 
-/* The row of SESSION from NOTES, the notes of st_row_frames() in that order
- * (NULL for a frame without one); client, server and community_id are the
- * front end's words. */
-void st_row_make(st_row *row, const st_session *session, const st_tally *tally, const st_note *const *notes,
+/* The row of a session from its SUMMARY and NOTES, the notes of
+ * st_row_frames() in that order (NULL for a frame without one); client,
+ * server and community_id are the endpoints' words. */
+void st_row_make(st_row *row, const st_summary *summary, const st_tally *tally, const st_note *const *notes,
                  unsigned n_notes, const char *client, const char *server, const char *community_id);
 void st_row_free(st_row *row);
 

@@ -61,6 +61,11 @@ bool st_session_restarts(const st_session *s, const st_segment *seg)
     return seg->from == ST_SIDE_CLIENT && (seg->tcp_flags & (ST_TCP_SYN | ST_TCP_ACK)) == ST_TCP_SYN && was_used(s);
 }
 
+bool st_session_over(const st_session *s)
+{
+    return (s->dir[0].fin && s->dir[1].fin) || s->dir[0].rst || s->dir[1].rst;
+}
+
 void st_session_summary(const st_session *s, st_summary *out)
 {
     memset(out, 0, sizeof(*out));
@@ -78,23 +83,6 @@ void st_session_summary(const st_session *s, st_summary *out)
         out->ending = ST_END_RESET;
     else
         out->ending = ST_END_OPEN;
-}
-
-st_side st_sender_role(const st_frame_ports *p, const st_segment *seg)
-{
-    if ((seg->tcp_flags & (ST_TCP_SYN | ST_TCP_ACK)) == ST_TCP_SYN)
-        return ST_SIDE_CLIENT;
-    if (st_looks_like_reply(seg->payload, seg->captured))
-        return ST_SIDE_SERVER;
-    if (st_looks_like_command(seg->payload, seg->captured))
-        return ST_SIDE_CLIENT;
-    if (p->src_server != p->dst_server)
-        return p->src_server ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
-    if (p->src_table != p->dst_table)
-        return p->src_table ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
-    if (p->src_table && p->src_port != p->dst_port)
-        return p->src_port < p->dst_port ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
-    return ST_SIDE_NONE;
 }
 
 /* ---- notes ---- */
@@ -361,6 +349,8 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     *earlier_frame = 0;
     if (seg->from != ST_SIDE_CLIENT && seg->from != ST_SIDE_SERVER)
         return;
+    if (seg->untimed)
+        s->silence.start_known = false; /* the clock jumped: no interval ends here */
     open_connection(s, cfg, seg);
     frame_facts(s, seg, &f);
     st_track_tcp(s, cfg, seg, &f);

@@ -46,6 +46,7 @@ typedef struct {
     const uint8_t *decrypted;    /* SMTP bytes the TLS layer decrypted in this frame (keys given), or NULL */
     uint32_t       decrypted_len;
     uint32_t       client_host;  /* st_dns_host_key of the client's address, or 0 */
+    bool           untimed;      /* the capture's clock jumped at this frame: it measures nothing */
 } st_segment;
 
 typedef struct {
@@ -198,22 +199,13 @@ void st_session_init_tls(st_session *session);
  * owes the next word is not known. */
 st_phase st_session_phase(const st_session *session);
 
-/* Which end of a frame that starts no known session is the server, for a
- * front end: a SYN comes from the client, replies from the server and
- * commands from the client; else the one end on a server port (seen or
- * learnt); else the one on a port SMTP is registered on (the dissector
- * table: 25, 587, Decode As), and of two such, the lower; else none. */
-typedef struct {
-    uint16_t src_port, dst_port;
-    bool     src_server, dst_server;   /* ports SMTP servers were seen on */
-    bool     src_table, dst_table;     /* ports SMTP is registered on */
-} st_frame_ports;
-
-st_side st_sender_role(const st_frame_ports *ports, const st_segment *segment);
-
 /* Whether this segment opens a new connection on the session's ports, so
  * that the session's state starts again (callers keep the old one first). */
 bool st_session_restarts(const st_session *session, const st_segment *segment);
+
+/* Whether the connection is over (both FINs, or a reset): only late
+ * frames can come. */
+bool st_session_over(const st_session *session);
 
 /* What a report needs of a session, without reading its insides. */
 typedef struct {

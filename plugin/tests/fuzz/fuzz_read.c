@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    st_reader_options options;
+    st_capture_options options;
     st_reader *reader;
     char error[256];
     FILE *in, *out;
@@ -28,15 +28,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     in = fmemopen((void *)data, size, "rb");
     if (in == NULL)
         return 0;
-    st_reader_default_options(&options);
-    (void)st_reader_add_port(&options, 10025, false);
-    (void)st_reader_add_port(&options, 10027, true);
+    st_capture_options_init(&options);
+    st_capture_options_standard_ports(&options);
+    (void)st_capture_options_add_port(&options, 10025, false);
+    (void)st_capture_options_add_port(&options, 10027, true);
     options.gap_threshold_s = data[0] % 30;
     reader = st_reader_new(&options);
     (void)st_read_capture(in, reader, error, sizeof(error));
     out = fopen("/dev/null", "w");
     if (out != NULL) {
         st_reader_write_csv(reader, out);
+        st_reader_write_attempts_csv(reader, out);
         fclose(out);
     }
     st_reader_free(reader);

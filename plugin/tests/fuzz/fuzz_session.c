@@ -24,6 +24,7 @@
 
 #include "core/explain.h"
 #include "core/sentences.h"
+#include "core/capture.h"
 #include "core/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -121,8 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         st_session_init_tls(&session);
     else
         st_session_init(&session);
-    config.gap_threshold_ns = (int64_t)(data[0] % 30) * 1000000000LL;
-    config.min_timeout_ns = 1000000000LL;
+    st_config_defaults(&config, data[0] % 30);
     config.dns = &dns;
     config.alloc = pool_alloc;
     st_dns_log_reset(&dns);

@@ -13,6 +13,7 @@
 
 #include "core/reply_class.h"
 #include "core/sentences.h"
+#include "core/capture.h"
 #include "core/session.h"
 
 #define S 1000000000LL
@@ -46,8 +47,7 @@ static inline void driver_init(driver *d)
 {
     memset(d, 0, sizeof(*d));
     st_session_init(&d->session);
-    d->config.gap_threshold_ns = 10 * S;
-    d->config.min_timeout_ns = 1 * S;
+    st_config_defaults(&d->config, 10);
     d->config.alloc = driver_alloc;
     d->config.alloc_ctx = d;
     d->next_seq[0] = 1000;

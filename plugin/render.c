@@ -6,6 +6,7 @@
 
 #include "core/mta.h"
 #include "core/reply_class.h"
+#include "core/findings.h"
 #include "core/sentences.h"
 
 #include <epan/expert.h>
@@ -48,15 +49,9 @@ static int hf_finding = -1;
 static int hf_message = -1;
 static int hf_why = -1;
 
-static expert_field ei_gap = EI_INIT;
-static expert_field ei_reply_421 = EI_INIT;
-static expert_field ei_silent_close = EI_INIT;
-static expert_field ei_data_after_close = EI_INIT;
-static expert_field ei_rst_after_close = EI_INIT;
-static expert_field ei_idle_start_note = EI_INIT;
-static expert_field ei_rst_after_end = EI_INIT;
-static expert_field ei_encrypted_close = EI_INIT;
-static expert_field ei_client_gave_up = EI_INIT;
+/* One expert info a finding, registered from the core's table, and the
+ * explanation's and the hint's. */
+static expert_field ei_findings[ST_FINDING_COUNT];
 static expert_field ei_explanation = EI_INIT;
 static expert_field ei_hint_note = EI_INIT;
 
@@ -134,34 +129,41 @@ static hf_register_info fields[] = {
     { &hf_record_sizes, { "Record sizes", "smtp_timeout.record_sizes", FT_STRING, BASE_NONE, NULL, 0x0,
       "The sizes of those records (the first two)", HFILL } },
 };
-/* The expert infos: warnings for what ended or broke a session, notes for
- * the figures and explanations around them. */
-static ei_register_info experts[] = {
+/* The expert infos: the findings' from the core's table (warnings for
+ * what ended or broke a session, notes for the silences around them, chats
+ * for what changed nothing), and the explanation's and the hint's. */
+static ei_register_info experts[ST_FINDING_COUNT + 2] = {
     { &ei_explanation, { "smtp_timeout.explanation", PI_SEQUENCE, PI_NOTE,
       "Who gave up, and why", EXPFILL } },
     { &ei_hint_note, { "smtp_timeout.hint_note", PI_SEQUENCE, PI_NOTE,
       "What to change", EXPFILL } },
-    { &ei_gap, { "smtp_timeout.gap", PI_SEQUENCE, PI_NOTE,
-      "Long silence in the SMTP dialogue", EXPFILL } },
-    { &ei_reply_421, { "smtp_timeout.reply_421", PI_RESPONSE_CODE, PI_WARN,
-      "Server ends the session (421 or a timeout reply)", EXPFILL } },
-    { &ei_silent_close, { "smtp_timeout.silent_close", PI_SEQUENCE, PI_WARN,
-      "Server closed the connection without a reply after client silence", EXPFILL } },
-    { &ei_data_after_close, { "smtp_timeout.data_after_close", PI_SEQUENCE, PI_WARN,
-      "Client sent data after the server closed", EXPFILL } },
-    { &ei_rst_after_close, { "smtp_timeout.rst_after_close", PI_SEQUENCE, PI_WARN,
-      "Connection reset after the close", EXPFILL } },
-    { &ei_idle_start_note, { "smtp_timeout.idle_start_note", PI_SEQUENCE, PI_NOTE,
-      "An idle interval begins after this frame", EXPFILL } },
-    { &ei_rst_after_end, { "smtp_timeout.rst_after_end", PI_SEQUENCE, PI_CHAT,
-      "Connection reset after a normal end (QUIT and 221, or both FINs)", EXPFILL } },
-    { &ei_client_gave_up, { "smtp_timeout.client_gave_up", PI_SEQUENCE, PI_WARN,
-      "Client closed or reset the connection while the server owed it a reply: it gave up waiting",
-      EXPFILL } },
-    { &ei_encrypted_close, { "smtp_timeout.encrypted_close", PI_SEQUENCE, PI_WARN,
-      "Server gave up on an encrypted session (its records after the client's silence, then its close)",
-      EXPFILL } },
 };
+
+/* The one mapping of the core's severities to Wireshark's. */
+static int pi_severity(st_severity severity)
+{
+    switch (severity) {
+    case ST_SEVERITY_WARN: return PI_WARN;
+    case ST_SEVERITY_NOTE: return PI_NOTE;
+    default:               return PI_CHAT;
+    }
+}
+
+static void finding_experts(void)
+{
+    for (unsigned i = 0; i < ST_FINDING_COUNT; i++) {
+        const st_finding_row *row = &st_findings[i];
+        ei_register_info *ei = &experts[2 + i];
+        ei_findings[i] = ei_explanation; /* EI_INIT, as the explanation's before registration */
+        *ei = experts[0];
+        ei->ids = &ei_findings[i];
+        ei->eiinfo.name = row->expert;
+        ei->eiinfo.group = row->response_code ? PI_RESPONSE_CODE : PI_SEQUENCE;
+        ei->eiinfo.severity = pi_severity(row->severity);
+        ei->eiinfo.summary = row->summary;
+    }
+}
+
 void st_render_register(int proto)
 {
     static int *ett[] = { &ett_st };
@@ -170,6 +172,7 @@ void st_render_register(int proto)
     proto_st = proto;
     proto_register_field_array(proto, fields, array_length(fields));
     proto_register_subtree_array(ett, array_length(ett));
+    finding_experts();
     expert = expert_register_protocol(proto);
     expert_register_field_array(expert, experts, array_length(experts));
 }
@@ -281,21 +284,6 @@ static void add_explanation(proto_tree *tree, proto_item *item, tvbuff_t *tvb, p
     }
 }
 
-static expert_field *expert_for(st_finding finding)
-{
-    switch (finding) {
-    case ST_FIND_GAP:              return &ei_gap;
-    case ST_FIND_REPLY:            return &ei_reply_421;
-    case ST_FIND_SILENT_CLOSE:     return &ei_silent_close;
-    case ST_FIND_DATA_AFTER_CLOSE: return &ei_data_after_close;
-    case ST_FIND_RST_AFTER_CLOSE:  return &ei_rst_after_close;
-    case ST_FIND_RST_AFTER_END:    return &ei_rst_after_end;
-    case ST_FIND_ENCRYPTED_CLOSE:  return &ei_encrypted_close;
-    case ST_FIND_CLIENT_GAVE_UP:   return &ei_client_gave_up;
-    default:                       return &ei_idle_start_note;
-    }
-}
-
 /* The findings' tags at the end of the Info column, as TCP's analysis
  * puts "[TCP Retransmission]" there: warnings, and notes when asked. */
 static void add_tags(packet_info *pinfo, const st_note *n, st_tags tags)
@@ -331,7 +319,7 @@ void st_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st_not
         proto_item_append_text(item, "%s%s", separator, st_finding_name(finding));
         separator = ", ";
         st_note_message(n, finding, message, sizeof(message));
-        expert_add_info_format(pinfo, item, expert_for(finding), "%s", message);
+        expert_add_info_format(pinfo, item, &ei_findings[bit], "%s", message);
         /* The same words as fields, so scripts need not sort out other
          * protocols' expert infos. */
         proto_item_set_hidden(proto_tree_add_string(st_tree, hf_finding, tvb, 0, 0, st_finding_name(finding)));

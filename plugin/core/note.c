@@ -15,31 +15,10 @@ const char *st_side_name(st_side side)
     }
 }
 
-const char *st_finding_name(st_finding finding)
-{
-    switch (finding) {
-    case ST_FIND_GAP:              return "gap";
-    case ST_FIND_REPLY:            return "session-ending reply";
-    case ST_FIND_SILENT_CLOSE:     return "silent close";
-    case ST_FIND_DATA_AFTER_CLOSE: return "data after close";
-    case ST_FIND_RST_AFTER_CLOSE:  return "reset after close";
-    case ST_FIND_IDLE_START:       return "idle interval start";
-    case ST_FIND_RST_AFTER_END:    return "reset after a normal end";
-    case ST_FIND_ENCRYPTED_CLOSE:  return "encrypted close";
-    case ST_FIND_CLIENT_GAVE_UP:   return "client gave up";
-    default:                       return "";
-    }
-}
-
 void st_note_clear(st_note *n)
 {
     memset(n, 0, offsetof(st_note, reply_text));
     n->reply_text[0] = '\0';
-}
-
-bool st_finding_is_warning(st_finding finding)
-{
-    return finding != ST_FIND_GAP && finding != ST_FIND_IDLE_START && finding != ST_FIND_RST_AFTER_END;
 }
 
 const char *st_gave_up_name(st_gave_up gave_up)

@@ -39,12 +39,12 @@ typedef enum {
 #define ST_FINDING_COUNT 9
 
 /* A short name for the finding, the value of smtp_timeout.finding: "gap",
- * "silent close"... */
+ * "silent close"... (findings.c's table) */
 const char *st_finding_name(st_finding finding);
 
 /* Whether the finding is a warning (the story of a session that failed),
  * not a note (a gap the dialogue survived, where an interval began) or a
- * chat (a reset after a normal end). */
+ * chat (a reset after a normal end): its row's severity. */
 bool st_finding_is_warning(st_finding finding);
 
 /* Which of the optional values below are set. */

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "findings.h"
 #include "mta.h"
 #include "sentences.h"
 
@@ -18,7 +19,7 @@ const char *const st_column_names[ST_COL_COUNT] = {
 
 void st_tally_note(st_tally *t, uint32_t frame, const st_note *n)
 {
-    uint32_t counted = n->findings & ~(uint32_t)(ST_FIND_IDLE_START | ST_FIND_RST_AFTER_END);
+    uint32_t counted = st_findings_counted(n->findings);
 
     if (counted == 0)
         return;

@@ -170,48 +170,79 @@ static void message_client_gave_up(const st_note *note, const char *idle, char *
                note->rst_from == ST_SIDE_CLIENT ? "reset" : "closed", idle, what);
 }
 
-void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size)
+/* What the messages share: the command waited after (" after DATA (0
+ * bytes)", or " inside TLS" without keys) and the idle interval. */
+static void message_context(const st_note *note, char *after, size_t after_size, char *idle, size_t idle_size)
+{
+    format_after(note, after, after_size);
+    if (after[0] == '\0' && note->has & ST_HAS_ENCRYPTED && note->opaque)
+        g_strlcpy(after, " inside TLS", after_size);
+    st_format_duration(note->idle_ns, idle, idle_size);
+}
+
+void st_message_gap(const st_note *note, char *buf, size_t size)
 {
     char after[64], idle[32];
 
-    format_after(note, after, sizeof(after));
-    if (after[0] == '\0' && note->has & ST_HAS_ENCRYPTED && note->opaque)
-        g_strlcpy(after, " inside TLS", sizeof(after));
+    message_context(note, after, sizeof(after), idle, sizeof(idle));
+    g_snprintf(buf, (gulong)size, "%s silent for %s%s, since frame %u", side_title((st_side)note->silent_side),
+               idle, after, note->idle_start_frame);
+}
+
+void st_message_reply(const st_note *note, char *buf, size_t size)
+{
+    char after[64], idle[32];
+
+    message_context(note, after, sizeof(after), idle, sizeof(idle));
+    message_reply(note, after, buf, size);
+}
+
+void st_message_silent_close(const st_note *note, char *buf, size_t size)
+{
+    char after[64], idle[32];
+
+    message_context(note, after, sizeof(after), idle, sizeof(idle));
+    message_silent_close(note, after, idle, buf, size);
+}
+
+void st_message_encrypted_close(const st_note *note, char *buf, size_t size)
+{
+    char idle[32];
+
     st_format_duration(note->idle_ns, idle, sizeof(idle));
-    switch (finding) {
-    case ST_FIND_GAP:
-        g_snprintf(buf, (gulong)size, "%s silent for %s%s, since frame %u",
-                   side_title((st_side)note->silent_side), idle, after, note->idle_start_frame);
-        break;
-    case ST_FIND_REPLY:
-        message_reply(note, after, buf, size);
-        break;
-    case ST_FIND_SILENT_CLOSE:
-        message_silent_close(note, after, idle, buf, size);
-        break;
-    case ST_FIND_ENCRYPTED_CLOSE:
-        message_encrypted_close(note, idle, buf, size);
-        break;
-    case ST_FIND_DATA_AFTER_CLOSE:
-        message_late_data(note, buf, size);
-        break;
-    case ST_FIND_CLIENT_GAVE_UP:
-        message_client_gave_up(note, idle, buf, size);
-        break;
-    case ST_FIND_RST_AFTER_CLOSE:
-        message_rst(note, buf, size);
-        break;
-    case ST_FIND_RST_AFTER_END:
-        message_benign_rst(note, buf, size);
-        break;
-    case ST_FIND_IDLE_START:
-        st_format_duration(note->silence_ns, idle, sizeof(idle));
-        g_snprintf(buf, (gulong)size, "Idle interval starts here: the %s stayed silent for %s, until frame %u",
-                   st_side_name((st_side)note->silence_side), idle, note->silence_end_frame);
-        break;
-    default:
-        buf[0] = '\0';
-    }
+    message_encrypted_close(note, idle, buf, size);
+}
+
+void st_message_late_data(const st_note *note, char *buf, size_t size)
+{
+    message_late_data(note, buf, size);
+}
+
+void st_message_client_gave_up(const st_note *note, char *buf, size_t size)
+{
+    char idle[32];
+
+    st_format_duration(note->idle_ns, idle, sizeof(idle));
+    message_client_gave_up(note, idle, buf, size);
+}
+
+void st_message_rst_after_close(const st_note *note, char *buf, size_t size)
+{
+    message_rst(note, buf, size);
+}
+
+void st_message_rst_after_end(const st_note *note, char *buf, size_t size)
+{
+    message_benign_rst(note, buf, size);
+}
+
+void st_message_idle_start(const st_note *note, char *buf, size_t size)
+{
+    char idle[32];
+
+    st_format_duration(note->silence_ns, idle, sizeof(idle));
+    g_snprintf(buf, (gulong)size, "Idle interval starts here: the %s stayed silent for %s, until frame %u",
+               st_side_name((st_side)note->silence_side), idle, note->silence_end_frame);
 }
 
 /* ---- the Info column's tags ---- */
@@ -239,45 +270,70 @@ static void tag_reply(const st_note *note, const char *after, const char *idle, 
                    st_reply_class_name((st_reply_class)note->reply_class));
 }
 
-void st_note_tag(const st_note *note, st_finding finding, char *buf, size_t size)
+void st_tag_reply(const st_note *note, char *buf, size_t size)
 {
-    char after[48], idle[32], t[32];
+    char after[48], idle[32];
 
     tag_after(note, after, sizeof(after));
     st_format_duration(note->idle_ns, idle, sizeof(idle));
-    switch (finding) {
-    case ST_FIND_REPLY:
-        tag_reply(note, after, idle, buf, size);
-        break;
-    case ST_FIND_SILENT_CLOSE:
-    case ST_FIND_ENCRYPTED_CLOSE:
-        g_snprintf(buf, (gulong)size, "[SMTP timeout: %s silent %s%s, server closed]",
-                   st_side_name((st_side)note->silent_side), idle, after);
-        break;
-    case ST_FIND_DATA_AFTER_CLOSE:
-        st_format_duration(note->since_close_ns, t, sizeof(t));
-        g_snprintf(buf, (gulong)size, "[Data %s after close]", t);
-        break;
-    case ST_FIND_RST_AFTER_CLOSE:
-        g_strlcpy(buf, "[RST after close]", size);
-        break;
-    case ST_FIND_CLIENT_GAVE_UP:
-        g_snprintf(buf, (gulong)size, "[Client gave up after %s]", idle);
-        break;
-    case ST_FIND_GAP:
-        g_snprintf(buf, (gulong)size, "[SMTP gap: %s silent %s%s]", st_side_name((st_side)note->silent_side),
-                   idle, after);
-        break;
-    case ST_FIND_IDLE_START:
-        st_format_duration(note->silence_ns, t, sizeof(t));
-        g_snprintf(buf, (gulong)size, "[SMTP idle %s from here]", t);
-        break;
-    case ST_FIND_RST_AFTER_END:
-        g_strlcpy(buf, "[RST after a normal end]", size);
-        break;
-    default:
-        buf[0] = '\0';
-    }
+    tag_reply(note, after, idle, buf, size);
+}
+
+/* A silent close and an encrypted one read alike in the Info column. */
+void st_tag_server_closed(const st_note *note, char *buf, size_t size)
+{
+    char after[48], idle[32];
+
+    tag_after(note, after, sizeof(after));
+    st_format_duration(note->idle_ns, idle, sizeof(idle));
+    g_snprintf(buf, (gulong)size, "[SMTP timeout: %s silent %s%s, server closed]",
+               st_side_name((st_side)note->silent_side), idle, after);
+}
+
+void st_tag_late_data(const st_note *note, char *buf, size_t size)
+{
+    char t[32];
+
+    st_format_duration(note->since_close_ns, t, sizeof(t));
+    g_snprintf(buf, (gulong)size, "[Data %s after close]", t);
+}
+
+void st_tag_rst_after_close(const st_note *note, char *buf, size_t size)
+{
+    (void)note;
+    g_strlcpy(buf, "[RST after close]", size);
+}
+
+void st_tag_client_gave_up(const st_note *note, char *buf, size_t size)
+{
+    char idle[32];
+
+    st_format_duration(note->idle_ns, idle, sizeof(idle));
+    g_snprintf(buf, (gulong)size, "[Client gave up after %s]", idle);
+}
+
+void st_tag_gap(const st_note *note, char *buf, size_t size)
+{
+    char after[48], idle[32];
+
+    tag_after(note, after, sizeof(after));
+    st_format_duration(note->idle_ns, idle, sizeof(idle));
+    g_snprintf(buf, (gulong)size, "[SMTP gap: %s silent %s%s]", st_side_name((st_side)note->silent_side), idle,
+               after);
+}
+
+void st_tag_idle_start(const st_note *note, char *buf, size_t size)
+{
+    char t[32];
+
+    st_format_duration(note->silence_ns, t, sizeof(t));
+    g_snprintf(buf, (gulong)size, "[SMTP idle %s from here]", t);
+}
+
+void st_tag_rst_after_end(const st_note *note, char *buf, size_t size)
+{
+    (void)note;
+    g_strlcpy(buf, "[RST after a normal end]", size);
 }
 
 /* ---- the explanation ---- */

@@ -12,19 +12,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "findings.h"
 #include "note.h"
 #include "session.h"
 
 /* "59.954 s": durations are shown to the millisecond everywhere. */
 void st_format_duration(int64_t ns, char *buf, size_t size);
 
-/* The expert-info sentence for one finding of the note. */
-void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size);
+/* Each finding's expert-info sentence; findings.c names them in its table
+ * (st_note_message picks the one of a finding). */
+void st_message_gap(const st_note *note, char *buf, size_t size);
+void st_message_reply(const st_note *note, char *buf, size_t size);
+void st_message_silent_close(const st_note *note, char *buf, size_t size);
+void st_message_encrypted_close(const st_note *note, char *buf, size_t size);
+void st_message_late_data(const st_note *note, char *buf, size_t size);
+void st_message_client_gave_up(const st_note *note, char *buf, size_t size);
+void st_message_rst_after_close(const st_note *note, char *buf, size_t size);
+void st_message_rst_after_end(const st_note *note, char *buf, size_t size);
+void st_message_idle_start(const st_note *note, char *buf, size_t size);
 
-/* The short bracketed tag for the Info column, as TCP's analysis writes
- * "[TCP Retransmission]": "[SMTP timeout: client silent 59.954 s after
- * DATA]", "[Data 30.527 s after close]", "[RST after close]"... */
-void st_note_tag(const st_note *note, st_finding finding, char *buf, size_t size);
+/* Each finding's short bracketed tag for the Info column, as TCP's analysis
+ * writes "[TCP Retransmission]": "[SMTP timeout: client silent 59.954 s
+ * after DATA]", "[Data 30.527 s after close]", "[RST after close]"... */
+void st_tag_reply(const st_note *note, char *buf, size_t size);
+void st_tag_server_closed(const st_note *note, char *buf, size_t size);
+void st_tag_late_data(const st_note *note, char *buf, size_t size);
+void st_tag_rst_after_close(const st_note *note, char *buf, size_t size);
+void st_tag_client_gave_up(const st_note *note, char *buf, size_t size);
+void st_tag_gap(const st_note *note, char *buf, size_t size);
+void st_tag_idle_start(const st_note *note, char *buf, size_t size);
+void st_tag_rst_after_end(const st_note *note, char *buf, size_t size);
 
 /* Who gave up, after what, the cause and its evidence. */
 void st_note_explanation(const st_note *note, char *buf, size_t size);

@@ -1,13 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """The README's tables name exactly what the plugin registers: every field,
-expert info and preference, and nothing that is gone."""
+expert info and preference, and nothing that is gone; the core's findings
+table, the expert infos Wireshark shows (severity and group), the Info
+column's tags and the README's expert-info table agree."""
 
 import os
 import re
+import subprocess
 
 from stharness import TESTDATA, TsharkCase, main
 
 README = os.path.join(TESTDATA, os.pardir, "README.md")
+DUMP = os.environ["SMTP_TIMEOUT_FINDINGS_DUMP"]
 
 
 def table_names(text, heading):
@@ -47,6 +51,46 @@ class Docs(TsharkCase):
         self.assertGreaterEqual(len(fields), 34)
         self.assertIn("smtp_timeout.encrypted_close", experts)
         self.assertIn("smtp_timeout", fields)
+
+    def findings_table(self):
+        """{expert info: (severity, group, finding name, counted, tagged)} from the core's table."""
+        out = subprocess.run([DUMP, "--dump"], stdout=subprocess.PIPE, encoding="utf-8", check=True).stdout
+        return {r[0]: (r[1], r[2], r[3], r[4] == "1", r[5] == "1") for r in (l.split("\t") for l in out.splitlines())}
+
+    def readme_severities(self):
+        rows = re.findall(r"^\| `(smtp_timeout\.[a-z0-9_]+)` \| (Warning|Note|Chat) \((Sequence|Response)\) \|",
+                          self.readme, re.M)
+        return {name: (severity, group) for name, severity, group in rows}
+
+    def test_finding_table_readme_and_registration_agree(self):
+        table = self.findings_table()
+        self.assertEqual(len(table), 9)
+        readme = self.readme_severities()
+        for expert, (severity, group, _, _, _) in table.items():
+            self.assertEqual(readme.get(expert), (severity, group), expert)
+        self.assertEqual(sorted(readme), sorted(list(table) + ["smtp_timeout.explanation", "smtp_timeout.hint_note"]))
+        # What Wireshark shows for each finding of these captures: the
+        # severity and group of its row, and a tag for exactly the warnings.
+        by_name = {v[2]: (v[0], v[1]) for v in table.values()}
+        warned = {v[2] for v in table.values() if v[0] == "Warning"}
+        seen = set()
+        tags = ("[SMTP", "[Data ", "[RST after close]", "[Client gave up")
+        for name, decode in (("article.pcap", []), ("quit-reset.pcap", []), ("causes.pcap", []),
+                             ("starttls.pcap", []),
+                             ("postfix/tls13-stall-after-354.pcap", ["-d", "tcp.port==10025,smtp"])):
+            out = self.tshark("-2", "-r", self.capture(name), *decode, "-Y", "smtp_timeout", "-T", "fields",
+                              "-E", "occurrence=a", "-E", "aggregator=\x1f", "-e", "smtp_timeout.finding",
+                              "-e", "smtp_timeout.message", "-e", "_ws.expert", "-e", "_ws.col.Info")
+            for line in out.splitlines():
+                findings, messages, experts, info = (c.split("\x1f") for c in line.split("\t"))
+                for finding, message in zip(findings, messages):
+                    shown = [e for e in experts if e.endswith("): " + message)]
+                    self.assertEqual(len(shown), 1, message)
+                    self.assertTrue(shown[0].startswith("Expert Info (%s/%s)" % by_name[finding]), shown[0])
+                    seen.add(finding)
+                tagged = any(t in info[0] for t in tags)
+                self.assertEqual(tagged, bool(set(findings) & warned), line)
+        self.assertEqual(seen, set(by_name))
 
     def test_every_preference_is_in_the_readme(self):
         prefs = sorted(re.findall(r"^#(smtp_timeout\.[a-z_]+):", self.tshark("-G", "defaultprefs"), re.M))

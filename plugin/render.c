@@ -48,6 +48,7 @@ static int hf_pooled = -1;
 static int hf_finding = -1;
 static int hf_message = -1;
 static int hf_why = -1;
+static int hf_unread = -1;
 
 /* One expert info a finding, registered from the core's table, and the
  * explanation's and the hint's. */
@@ -128,6 +129,8 @@ static hf_register_info fields[] = {
       "The TLS records the server sent after the client's silence, before it closed", HFILL } },
     { &hf_record_sizes, { "Record sizes", "smtp_timeout.record_sizes", FT_STRING, BASE_NONE, NULL, 0x0,
       "The sizes of those records (the first two)", HFILL } },
+    { &hf_unread, { "Not analysed", "smtp_timeout.unread", FT_STRING, BASE_NONE, NULL, 0x0,
+      "What the analysis could not read from this frame on: not-smtp, line-lost, hole, cut, clock", HFILL } },
 };
 /* The expert infos: the findings' from the core's table (warnings for
  * what ended or broke a session, notes for the silences around them, chats
@@ -214,6 +217,22 @@ static void add_tls_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
     }
 }
 
+static void add_unread(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
+{
+    char reasons[64] = "";
+
+    if (!(n->findings & ST_FIND_UNREAD))
+        return;
+    for (unsigned why = 0; why < ST_UNREAD_COUNT; why++) {
+        if (n->unread & (1u << why)) {
+            if (reasons[0] != '\0')
+                g_strlcat(reasons, ",", sizeof(reasons));
+            g_strlcat(reasons, st_unread_name((st_unread)why), sizeof(reasons));
+        }
+    }
+    add_string(tree, hf_unread, tvb, reasons);
+}
+
 static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
 {
     if (n->findings & ST_FIND_REPLY) {
@@ -257,6 +276,7 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
         add_frame(tree, hf_silence_until, tvb, n->silence_end_frame);
     }
     add_tls_fields(tree, tvb, n);
+    add_unread(tree, tvb, n);
 }
 
 static void add_explanation(proto_tree *tree, proto_item *item, tvbuff_t *tvb, packet_info *pinfo, const st_note *n)

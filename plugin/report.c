@@ -28,7 +28,7 @@ static st_capture_get get_capture;
  * long hint last. */
 static const char *const text_names[ST_COL_COUNT] = {
     "Session", "Client", "Server", "Software", "Ended", "After", NULL, "Idle (s)", "Timeout (s)", "Stall (s)",
-    "Gave up", "Cause", "Hint", NULL, NULL, "Community ID",
+    "Gave up", "Cause", "Hint", NULL, NULL, "Community ID", NULL,
 };
 static const int text_order[] = { ST_COL_SESSION, ST_COL_CLIENT, ST_COL_SERVER, ST_COL_MTA, ST_COL_ENDING,
                                   ST_COL_AFTER, ST_COL_IDLE, ST_COL_TIMEOUT, ST_COL_STALL, ST_COL_GAVE_UP,
@@ -58,6 +58,7 @@ static void print_text_row(const char *const *cells, const int *width)
 typedef struct {
     int         width[ST_COL_COUNT];
     guint       with_findings;
+    guint       unread;      /* sessions the analysis could not read in full */
     GHashTable *by_ending;   /* ending -> count */
     GPtrArray  *order;       /* endings as first seen */
 } text_totals;
@@ -78,6 +79,7 @@ static void total_row(text_totals *t, const st_row *r)
     }
     g_hash_table_insert(t->by_ending, ending, GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
     t->with_findings += r->findings;
+    t->unread += strcmp(r->cell[ST_COL_UNREAD], "0") != 0;
 }
 
 static void print_total(const text_totals *t, guint sessions_total)
@@ -112,9 +114,12 @@ static void attempt_row(const st_attempts_row *a, void *ctx)
 }
 
 /* What never became a session, and what the engine had to leave out. */
-static void print_left_out(const st_capture *c)
+static void print_left_out(const st_capture *c, const text_totals *t)
 {
     st_capture_counts n;
+
+    if (t->unread > 0)
+        printf("Sessions not analysed in full (smtp_timeout.not_analysed says where): %u\n", t->unread);
 
     st_capture_counts_get(c, &n);
     if (st_capture_attempts(c, NULL, NULL) > 0) {
@@ -139,6 +144,7 @@ static void print_text(const st_capture *c)
     for (int col = 0; col < ST_COL_COUNT; col++)
         t.width[col] = text_names[col] != NULL ? (int)strlen(text_names[col]) : 0;
     t.with_findings = 0;
+    t.unread = 0;
     t.by_ending = g_hash_table_new(g_str_hash, g_str_equal);
     t.order = g_ptr_array_new_with_free_func(g_free);
     count = c != NULL ? st_capture_rows(c, width_row, &t) : 0;
@@ -151,7 +157,7 @@ static void print_text(const st_capture *c)
     printf("------------------------------------------------------------------\n");
     print_total(&t, count);
     if (c != NULL)
-        print_left_out(c);
+        print_left_out(c, &t);
     printf("==================================================================\n");
     g_hash_table_destroy(t.by_ending);
     g_ptr_array_free(t.order, TRUE);

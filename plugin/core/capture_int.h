@@ -92,6 +92,7 @@ typedef struct {
     uint16_t     reply_code;
     uint32_t     first_frame;
     uint32_t     explained_frame;
+    uint8_t      unread;
     st_found    *found;
 } st_retired;
 

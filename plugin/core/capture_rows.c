@@ -79,6 +79,7 @@ void st_retired_of(const st_live *s, st_retired *out)
     out->reply_code = summary.reply_code;
     out->first_frame = summary.first_frame;
     out->explained_frame = summary.explained_frame;
+    out->unread = summary.unread;
     out->found = s->found;
 }
 
@@ -110,6 +111,7 @@ void st_retired_row(const st_retired *r, st_row *row)
     summary.ending = (st_ending)r->ending;
     summary.reply_code = r->reply_code;
     summary.reply_class = r->reply_class;
+    summary.unread = r->unread;
     n = st_row_frames(&summary, tally, frames);
     for (unsigned i = 0; i < n; i++)
         notes[i] = kept_note(r->found, frames[i]);

@@ -371,6 +371,7 @@ void st_read_server_bytes(st_session *s, const st_config *cfg, const st_segment 
          * not be SMTP's. */
         w->unreadable = true;
         w->words = true;
+        st_mark_unread(s, ST_UNREAD_NOT_SMTP);
         st_lose_sync(s);
         return;
     }
@@ -385,6 +386,7 @@ void st_read_server_bytes(st_session *s, const st_config *cfg, const st_segment 
          * 25): the dialogue state is unknown, and the silence it ended may
          * not be SMTP's. */
         w->unreadable = true;
+        st_mark_unread(s, ST_UNREAD_NOT_SMTP);
         st_lose_sync(s);
     }
     w->words = w->words || n > 0;

@@ -27,15 +27,15 @@ typedef enum {
 typedef void (*st_words_fn)(const st_note *note, char *buf, size_t size);
 
 typedef struct {
-    st_finding  finding;
     const char *name;            /* smtp_timeout.finding */
     const char *expert;          /* the expert info's name */
     const char *summary;         /* ... and its summary, as registered */
-    bool        response_code;   /* its group: a response code (else the sequence) */
-    st_severity severity;
-    bool        counts;          /* counted in a session's findings and finding frames */
     st_words_fn message;         /* the expert info's sentence */
     st_words_fn tag;             /* the Info column's tag, or NULL */
+    st_finding  finding;
+    st_severity severity;
+    bool        response_code;   /* its group: a response code (else the sequence) */
+    bool        counts;          /* counted in a session's findings and finding frames */
 } st_finding_row;
 
 /* The rows in bit order: st_findings[i].finding == 1u << i. */

@@ -21,6 +21,15 @@ void st_note_clear(st_note *n)
     n->reply_text[0] = '\0';
 }
 
+const char *st_unread_name(st_unread why)
+{
+    static const char *const names[ST_UNREAD_COUNT] = {
+        [ST_UNREAD_NOT_SMTP] = "not-smtp", [ST_UNREAD_LINE_LOST] = "line-lost", [ST_UNREAD_HOLE] = "hole",
+        [ST_UNREAD_CUT] = "cut", [ST_UNREAD_CLOCK] = "clock",
+    };
+    return (unsigned)why < ST_UNREAD_COUNT ? names[why] : "";
+}
+
 const char *st_gave_up_name(st_gave_up gave_up)
 {
     switch (gave_up) {
@@ -106,6 +115,8 @@ static void merge_findings(st_note *into, const st_note *from, uint32_t new_find
         into->late_bytes = from->late_bytes;
     if (new_findings & (ST_FIND_RST_AFTER_CLOSE | ST_FIND_RST_AFTER_END))
         into->rst_from = from->rst_from;
+    if (new_findings & ST_FIND_UNREAD)
+        into->unread = from->unread;
     if (new_findings & ST_FIND_IDLE_START) {
         into->silence_side = from->silence_side;
         into->silence_ns = from->silence_ns;

@@ -34,9 +34,26 @@ typedef enum {
     ST_FIND_RST_AFTER_END    = 1u << 6, /* a reset after QUIT/221 or both FINs */
     ST_FIND_ENCRYPTED_CLOSE  = 1u << 7, /* without keys: the server gave up on an encrypted session */
     ST_FIND_CLIENT_GAVE_UP   = 1u << 8, /* the client closed or reset while the server owed it a word */
+    ST_FIND_UNREAD           = 1u << 9, /* what the analysis could not read from here (st_unread) */
 } st_finding;
 
-#define ST_FINDING_COUNT 9
+#define ST_FINDING_COUNT 10
+
+/* What the analysis could not read, one bit each (st_note.unread): said
+ * once a session, at the lowest severity, so that a session the plugin
+ * says nothing about shows why. */
+typedef enum {
+    ST_UNREAD_NOT_SMTP = 0,      /* server bytes that are no SMTP reply */
+    ST_UNREAD_LINE_LOST,         /* a line cut across segments, with no room to keep it */
+    ST_UNREAD_HOLE,              /* bytes after a sequence hole the capture never filled */
+    ST_UNREAD_CUT,               /* bytes the capture cut (its snap length) */
+    ST_UNREAD_CLOCK,             /* the capture's clock jumped back, or more than a day ahead */
+    ST_UNREAD_COUNT
+} st_unread;
+
+/* "not-smtp", "line-lost", "hole", "cut", "clock": the values of
+ * smtp_timeout.unread. */
+const char *st_unread_name(st_unread why);
 
 /* A short name for the finding, the value of smtp_timeout.finding: "gap",
  * "silent close"... (findings.c's table) */
@@ -132,6 +149,7 @@ typedef struct {
     uint8_t  mta;                /* st_mta: the server software, as far as known */
     uint8_t  tls_stage;          /* st_tls_stage, with ST_HAS_TLS_STAGE */
     bool     opaque;             /* ST_HAS_ENCRYPTED without keys: only TLS records were seen */
+    uint8_t  unread;             /* ST_FIND_UNREAD: 1 << st_unread of each reason */
     uint8_t  records;            /* ST_HAS_RECORDS: how many records the server sent before it closed */
     uint16_t record_sizes[2];    /* ... and the sizes of the first two */
     uint16_t reply_code;

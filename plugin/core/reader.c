@@ -86,8 +86,10 @@ bool st_next_line(st_session *s, const st_config *cfg, st_side side, const uint8
     nl = find_newline(at, left);
     if (nl == NULL && !cut) {
         *pos = n;
-        if (!carry_on(s, cfg, side, at, left))
+        if (!carry_on(s, cfg, side, at, left)) {
+            st_mark_unread(s, ST_UNREAD_LINE_LOST);
             st_lose_sync(s); /* no room to keep it: the line is lost */
+        }
         return false;
     }
     /* A line the capture cut (a snap length) counts as a line, as far as

@@ -14,7 +14,7 @@
 
 const char *const st_column_names[ST_COL_COUNT] = {
     "session", "client", "server", "mta", "ending", "after", "data_bytes", "idle_s", "server_timeout_s",
-    "client_stall_s", "gave_up", "cause", "hint", "findings", "finding_frames", "community_id",
+    "client_stall_s", "gave_up", "cause", "hint", "findings", "finding_frames", "community_id", "unread",
 };
 
 void st_tally_note(st_tally *t, uint32_t frame, const st_note *n)
@@ -125,6 +125,7 @@ void st_row_make(st_row *r, const st_summary *summary, const st_tally *t, const 
         g_string_append_printf(frames, i == 0 ? "%u" : " %u", t->finding_frames[i]);
     r->cell[ST_COL_FRAMES] = g_string_free(frames, FALSE);
     r->cell[ST_COL_COMMUNITY_ID] = g_strdup(community_id);
+    r->cell[ST_COL_UNREAD] = g_strdup_printf("%u", summary->unread);
     for (int c = 0; c < ST_COL_COUNT; c++) {
         if (r->cell[c] == NULL)
             r->cell[c] = g_strdup("");

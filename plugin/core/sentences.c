@@ -245,95 +245,30 @@ void st_message_idle_start(const st_note *note, char *buf, size_t size)
                st_side_name((st_side)note->silence_side), idle, note->silence_end_frame);
 }
 
-/* ---- the Info column's tags ---- */
+/* What the analysis could not read, each reason in words. */
+static const char *const unread_words[ST_UNREAD_COUNT] = {
+    [ST_UNREAD_NOT_SMTP] = "server bytes that are no SMTP reply",
+    [ST_UNREAD_LINE_LOST] = "a line cut across segments that could not be kept",
+    [ST_UNREAD_HOLE] = "bytes after a sequence hole the capture never filled",
+    [ST_UNREAD_CUT] = "bytes the capture cut (its snap length)",
+    [ST_UNREAD_CLOCK] = "a jump of the capture's clock (back, or over a day ahead): nothing is measured across it",
+};
 
-/* What the side that had to speak did not say: " after DATA", or "". */
-static void tag_after(const st_note *note, char *buf, size_t size)
+void st_message_unread(const st_note *note, char *buf, size_t size)
 {
-    const char *name = st_after_name((st_after)note->after);
+    GString *text = g_string_new("Not analysed: ");
+    const char *sep = "";
 
-    if (note->has & ST_HAS_AFTER && name[0] != '\0')
-        g_snprintf(buf, (gulong)size, " after %s", name);
-    else if (note->has & ST_HAS_ENCRYPTED && note->opaque)
-        g_strlcpy(buf, " inside TLS", size);
-    else
-        buf[0] = '\0';
-}
-
-static void tag_reply(const st_note *note, const char *after, const char *idle, char *buf, size_t size)
-{
-    if (note->has & ST_HAS_SERVER_TIMEOUT)
-        g_snprintf(buf, (gulong)size, "[SMTP timeout: %s silent %s%s]", st_side_name((st_side)note->silent_side),
-                   idle, after);
-    else
-        g_snprintf(buf, (gulong)size, "[SMTP %u %s]", note->reply_code,
-                   st_reply_class_name((st_reply_class)note->reply_class));
-}
-
-void st_tag_reply(const st_note *note, char *buf, size_t size)
-{
-    char after[48], idle[32];
-
-    tag_after(note, after, sizeof(after));
-    st_format_duration(note->idle_ns, idle, sizeof(idle));
-    tag_reply(note, after, idle, buf, size);
-}
-
-/* A silent close and an encrypted one read alike in the Info column. */
-void st_tag_server_closed(const st_note *note, char *buf, size_t size)
-{
-    char after[48], idle[32];
-
-    tag_after(note, after, sizeof(after));
-    st_format_duration(note->idle_ns, idle, sizeof(idle));
-    g_snprintf(buf, (gulong)size, "[SMTP timeout: %s silent %s%s, server closed]",
-               st_side_name((st_side)note->silent_side), idle, after);
-}
-
-void st_tag_late_data(const st_note *note, char *buf, size_t size)
-{
-    char t[32];
-
-    st_format_duration(note->since_close_ns, t, sizeof(t));
-    g_snprintf(buf, (gulong)size, "[Data %s after close]", t);
-}
-
-void st_tag_rst_after_close(const st_note *note, char *buf, size_t size)
-{
-    (void)note;
-    g_strlcpy(buf, "[RST after close]", size);
-}
-
-void st_tag_client_gave_up(const st_note *note, char *buf, size_t size)
-{
-    char idle[32];
-
-    st_format_duration(note->idle_ns, idle, sizeof(idle));
-    g_snprintf(buf, (gulong)size, "[Client gave up after %s]", idle);
-}
-
-void st_tag_gap(const st_note *note, char *buf, size_t size)
-{
-    char after[48], idle[32];
-
-    tag_after(note, after, sizeof(after));
-    st_format_duration(note->idle_ns, idle, sizeof(idle));
-    g_snprintf(buf, (gulong)size, "[SMTP gap: %s silent %s%s]", st_side_name((st_side)note->silent_side), idle,
-               after);
-}
-
-void st_tag_idle_start(const st_note *note, char *buf, size_t size)
-{
-    char t[32];
-
-    st_format_duration(note->silence_ns, t, sizeof(t));
-    g_snprintf(buf, (gulong)size, "[SMTP idle %s from here]", t);
-}
-
-void st_tag_rst_after_end(const st_note *note, char *buf, size_t size)
-{
-    (void)note;
-    g_strlcpy(buf, "[RST after a normal end]", size);
+    for (unsigned why = 0; why < ST_UNREAD_COUNT; why++) {
+        if (note->unread & (1u << why)) {
+            g_string_append_printf(text, "%s%s", sep, unread_words[why]);
+            sep = "; ";
+        }
+    }
+    if (note->unread != (1u << ST_UNREAD_CLOCK))
+        g_string_append(text, ". Who owes the next word is unknown until a reply can be read again");
+    g_strlcpy(buf, text->str, size);
+    g_string_free(text, TRUE);
 }
 
 /* ---- the explanation ---- */

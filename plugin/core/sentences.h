@@ -30,6 +30,7 @@ void st_message_client_gave_up(const st_note *note, char *buf, size_t size);
 void st_message_rst_after_close(const st_note *note, char *buf, size_t size);
 void st_message_rst_after_end(const st_note *note, char *buf, size_t size);
 void st_message_idle_start(const st_note *note, char *buf, size_t size);
+void st_message_unread(const st_note *note, char *buf, size_t size);
 
 /* Each finding's short bracketed tag for the Info column, as TCP's analysis
  * writes "[TCP Retransmission]": "[SMTP timeout: client silent 59.954 s

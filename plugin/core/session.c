@@ -75,6 +75,7 @@ void st_session_summary(const st_session *s, st_summary *out)
     out->encrypted = s->tls;
     out->reply_code = s->close.reply_code;
     out->reply_class = s->close.reply_class;
+    out->unread = (uint8_t)__builtin_popcount(s->unread_said);
     if (s->ending != ST_END_OPEN)
         out->ending = (st_ending)s->ending;
     else if (s->close.closed_by != ST_SIDE_NONE || st_ended_normally(s))
@@ -197,6 +198,8 @@ static void read_released(st_session *s, const st_frame *f)
             st_end_body(s);
         return;
     }
+    if (f->released_lost)
+        st_mark_unread(s, ST_UNREAD_HOLE);
     st_lose_sync(s);
 }
 
@@ -318,6 +321,24 @@ static void record_first_reset(st_session *s, const st_segment *seg, const st_fr
     }
 }
 
+/* What a layer could not read, said once a session for each kind: a
+ * Chat-level note, not counted, so that a session the plugin says nothing
+ * about shows why (as Wireshark's "[TCP Previous segment not captured]",
+ * or a weird in Zeek). */
+static void say_unread(st_session *s, const st_segment *seg, st_note *here)
+{
+    uint8_t fresh = (uint8_t)(s->unread_now & ~s->unread_said);
+
+    if (seg->untimed && !(s->unread_said & (1u << ST_UNREAD_CLOCK)))
+        fresh |= (uint8_t)(1u << ST_UNREAD_CLOCK);
+    s->unread_now = 0;
+    if (fresh == 0)
+        return;
+    s->unread_said |= fresh;
+    here->findings |= ST_FIND_UNREAD;
+    here->unread = fresh;
+}
+
 /* What every finding carries: the server software and whether it was
  * inside TLS, and read without keys. */
 static void stamp_findings(const st_session *s, st_note *here)
@@ -360,8 +381,10 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     read_words(s, cfg, seg, &f, &w, here);
     if (seg->from == ST_SIDE_CLIENT && f.fresh > 0 && w.words && st_server_closed(s))
         st_on_late_data(s, cfg, seg, f.fresh, w.commands, here);
-    if (f.readable < f.fresh)
+    if (f.readable < f.fresh) {
+        st_mark_unread(s, ST_UNREAD_CUT);
         st_lose_sync(s); /* replies or commands may be missing */
+    }
     had_gap = gap_stands(had_gap, seg, &w);
     if (had_gap)
         st_explain_gap(s, cfg, seg, &f, &w, &gap);
@@ -375,6 +398,7 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
     record_first_reset(s, seg, &f);
     if (had_gap)
         st_note_merge(here, &gap);
+    say_unread(s, seg, here);
     stamp_findings(s, here);
     note_idle_start(here, seg, earlier, earlier_frame);
 }

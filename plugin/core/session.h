@@ -187,6 +187,8 @@ typedef struct {
     bool         eom_sent : 1;       /* the client sent its "." line: eom_seq is set */
     bool         implicit_tls : 1;   /* the port speaks TLS from the first byte */
     bool         raced : 1;          /* the client's bytes crossed a close that ended no wait */
+    uint8_t      unread_now;         /* 1 << st_unread: what a layer could not read in this frame */
+    uint8_t      unread_said;        /* ... and what the session's notes already said */
 } st_session;
 
 void st_session_init(st_session *session);
@@ -216,6 +218,7 @@ typedef struct {
     st_ending ending;
     uint16_t  reply_code;        /* ST_END_REPLY */
     uint8_t   reply_class;       /* ST_END_REPLY */
+    uint8_t   unread;            /* how many kinds of bytes the analysis could not read (st_unread) */
 } st_summary;
 
 void st_session_summary(const st_session *session, st_summary *out);

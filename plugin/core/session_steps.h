@@ -190,6 +190,13 @@ void st_mark_last_payload(st_session *s, const st_segment *seg);
 
 /* ---- session.c ---- */
 
+/* A layer could not read what this frame brought (st_unread): the
+ * dispatcher says so once a session, in a note of its own. */
+static inline void st_mark_unread(st_session *s, st_unread why)
+{
+    s->unread_now |= (uint8_t)(1u << why);
+}
+
 void st_note_interval(const st_session *s, const st_segment *seg, st_side silent, st_after after, st_note *n);
 void st_note_server_timeout(st_session *s, st_note *n);
 void st_explain_note(st_session *s, const st_config *cfg, const st_segment *seg, st_gave_up gave_up,

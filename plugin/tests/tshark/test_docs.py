@@ -64,7 +64,7 @@ class Docs(TsharkCase):
 
     def test_finding_table_readme_and_registration_agree(self):
         table = self.findings_table()
-        self.assertEqual(len(table), 9)
+        self.assertEqual(len(table), 10)
         readme = self.readme_severities()
         for expert, (severity, group, _, _, _) in table.items():
             self.assertEqual(readme.get(expert), (severity, group), expert)
@@ -76,7 +76,7 @@ class Docs(TsharkCase):
         seen = set()
         tags = ("[SMTP", "[Data ", "[RST after close]", "[Client gave up")
         for name, decode in (("article.pcap", []), ("quit-reset.pcap", []), ("causes.pcap", []),
-                             ("starttls.pcap", []),
+                             ("starttls.pcap", []), ("garbage.pcap", []),
                              ("postfix/tls13-stall-after-354.pcap", ["-d", "tcp.port==10025,smtp"])):
             out = self.tshark("-2", "-r", self.capture(name), *decode, "-Y", "smtp_timeout", "-T", "fields",
                               "-E", "occurrence=a", "-E", "aggregator=\x1f", "-e", "smtp_timeout.finding",

@@ -11,7 +11,9 @@ and the native reader), which must say the same:
   one time stamp, a clock that jumps ten years ahead or goes back a minute
   measure nothing (edges.pcap);
 - a connection attempt that is never answered, or refused, costs no
-  session: it is counted per server."""
+  session: it is counted per server;
+- what the analysis could not read is said once a session, at the lowest
+  severity (smtp_timeout.not_analysed, Chat), and counted in the row."""
 
 import csv
 import io
@@ -126,6 +128,30 @@ class Engine(TsharkCase):
         self.assertIn("Connection attempts that never became sessions, by server:\n"
                       "  198.51.100.70:25                         first frame 1: 2 never answered, 1 refused "
                       "(7 SYNs)\n", report)
+
+
+    def test_not_analysed_is_said(self):
+        noise = ("Not analysed: server bytes that are no SMTP reply. Who owes the next word is unknown until a "
+                 "reply can be read again")
+        clock = "Not analysed: a jump of the capture's clock (back, or over a day ahead): nothing is measured across it"
+        cut = ("Not analysed: bytes the capture cut (its snap length). Who owes the next word is unknown until a "
+               "reply can be read again")
+        snap96 = self.derive("snap96.pcap", [self.EDITCAP, "-s", "96", self.capture("article.pcap"), "{out}"])
+        for cap, expected in ((self.capture("garbage.pcap"), [["5", "not-smtp", noise, "Chat/Sequence"]]),
+                              (self.capture("edges.pcap"), [["48", "clock", clock, "Chat/Sequence"],
+                                                             ["58", "clock", clock, "Chat/Sequence"]]),
+                              (snap96, [["7", "cut", cut, "Chat/Sequence"]])):
+            for two_pass in (False, True):
+                rows = self.findings(cap, ["frame.number", "smtp_timeout.unread", "smtp_timeout.message",
+                                           "_ws.expert"], display="smtp_timeout.not_analysed", two_pass=two_pass)
+                got = [[r[0], r[1], [m for m in r[2].split(";") if m.startswith("Not analysed")][0],
+                        [e for e in r[3].split(";") if "Not analysed" in e][0].split("(")[1].split(")")[0]]
+                       for r in rows]
+                self.assertEqual(got, expected, cap)
+        self.assertEqual([(r["session"], r["findings"], r["unread"]) for r in self.both(self.capture("garbage.pcap"))],
+                         [("1", "0", "1")])
+        report = self.tshark("-q", "-r", self.capture("garbage.pcap"), "-z", "smtp_timeout,sessions")
+        self.assertIn("Sessions not analysed in full (smtp_timeout.not_analysed says where): 1\n", report)
 
 
 if __name__ == "__main__":

@@ -99,13 +99,14 @@ class Report(TsharkCase):
         rows = list(csv.DictReader(io.StringIO(out)))
         self.assertEqual(list(rows[0].keys()), [
             "session", "client", "server", "mta", "ending", "after", "data_bytes", "idle_s", "server_timeout_s",
-            "client_stall_s", "gave_up", "cause", "hint", "findings", "finding_frames", "community_id"])
+            "client_stall_s", "gave_up", "cause", "hint", "findings", "finding_frames", "community_id", "unread"])
         self.assertEqual([r["session"] for r in rows], ["59", "1285", "1301", "1308", "1", "13", "42", "1267", "1276"])
         self.assertEqual(rows[0], {
             "session": "59", "client": "192.0.2.45:46281", "server": "198.51.100.25:25", "mta": "postfix",
             "ending": "421 timeout", "after": "DATA (0 bytes)", "data_bytes": "0", "idle_s": "59.954",
             "server_timeout_s": "59.954", "client_stall_s": "90.481", "gave_up": "server", "cause": "client-idle",
-            "hint": HINT, "findings": "4", "finding_frames": "923 1265 1266", "community_id": ARTICLE_ID})
+            "hint": HINT, "findings": "4", "finding_frames": "923 1265 1266", "community_id": ARTICLE_ID,
+            "unread": "0"})
         self.assertEqual((rows[1]["ending"], rows[1]["findings"], rows[1]["finding_frames"], rows[1]["hint"]),
                          ("421 policy", "1", "1296", POLICY))
         self.assertEqual([(r["ending"], r["gave_up"], r["idle_s"]) for r in rows[2:4]],

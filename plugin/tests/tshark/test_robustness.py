@@ -102,8 +102,8 @@ class Robustness(TsharkCase):
         # 96 bytes keep the start of every reply line: the story survives.
         cap96 = self.derive("snap96.pcap", [self.EDITCAP, "-s", "96", self.capture("article.pcap"), "{out}"])
         self.assertEqual(self.messages(cap96), ARTICLE_STORY)
-        self.assertEqual(self.findings(cap96, ["smtp_timeout.reply_text"])[0],
-                         ["postfix.localdomain Error: timeo"])
+        self.assertEqual(self.findings(cap96, ["smtp_timeout.reply_text"], display="smtp_timeout.reply_text"),
+                         [["postfix.localdomain Error: timeo"]])
         # Headers only: no reply can be read, so nothing is claimed about one.
         cap54 = self.derive("snap54.pcap", [self.EDITCAP, "-s", "54", self.capture("article.pcap"), "{out}"])
         self.assertEqual(self.messages(cap54, two_pass=True), {

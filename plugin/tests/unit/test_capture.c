@@ -219,10 +219,35 @@ static void test_clock_jump(void)
     g_assert_true(frame(e, t + 2, false, 40030, 25, ST_TCP_ACK, 501, 101, "220 mx ESMTP Postfix\r\n"));
     g_assert_true(frame(e, later, false, 40030, 25, ST_TCP_ACK, 523, 101,
                         "421 4.4.2 mx Error: timeout exceeded\r\n"));
-    g_assert_cmpuint(e->here.findings & ST_FIND_REPLY, !=, 0);
+    g_assert_cmpuint(e->here.findings, ==, ST_FIND_REPLY | ST_FIND_UNREAD);
+    g_assert_cmpuint(e->here.unread, ==, 1u << ST_UNREAD_CLOCK);
     g_assert_cmpuint(e->here.has & (ST_HAS_IDLE | ST_HAS_SERVER_TIMEOUT), ==, 0);
     st_capture_counts_get(e->c, &n);
     g_assert_cmpuint(n.clock_jumps, ==, 1);
+    engine_free(e);
+}
+
+static void collect_unread(const st_row *row, void *out)
+{
+    g_string_append_printf((GString *)out, "%s %s;", row->cell[ST_COL_SESSION], row->cell[ST_COL_UNREAD]);
+}
+
+/* Server bytes that are no SMTP reply: said once, at the lowest severity,
+ * counted in the row. */
+static void test_unread_said_once(void)
+{
+    engine *e = engine_new();
+    GString *unread = g_string_new(NULL);
+
+    g_assert_true(frame(e, 0, false, 40040, 25, ST_TCP_ACK, 500, 100, "220 mx ESMTP\r\n"));
+    g_assert_true(frame(e, 1, false, 40040, 25, ST_TCP_ACK, 514, 100, "\x01\x02 binary noise\r\n"));
+    g_assert_cmpuint(e->here.findings, ==, ST_FIND_UNREAD);
+    g_assert_cmpuint(e->here.unread, ==, 1u << ST_UNREAD_NOT_SMTP);
+    g_assert_true(frame(e, 2, false, 40040, 25, ST_TCP_ACK, 534, 100, "\x03 more noise\r\n"));
+    g_assert_cmpuint(e->here.findings, ==, 0);
+    (void)st_capture_rows(e->c, collect_unread, unread);
+    g_assert_cmpstr(unread->str, ==, "1 1;");
+    g_string_free(unread, TRUE);
     engine_free(e);
 }
 
@@ -235,5 +260,6 @@ int main(int argc, char **argv)
     g_test_add_func("/capture/registered_port_outranks_shape", test_registered_port_outranks_shape);
     g_test_add_func("/capture/port_learnt_from_a_dialogue", test_port_learnt_from_a_dialogue);
     g_test_add_func("/capture/clock_jump", test_clock_jump);
+    g_test_add_func("/capture/unread_said_once", test_unread_said_once);
     return g_test_run();
 }

@@ -32,7 +32,7 @@ G_STATIC_ASSERT(sizeof(st_retired) <= 64);
 #define DNS_PORT 53
 /* An ended session's late frames (a reset sent again, the last ACK) come
  * within TCP's TIME-WAIT: it is retired after that. */
-#define ST_RETIRE_AFTER_NS (60 * NS_PER_S)
+#define ST_RETIRE_AFTER_S 60
 #define ST_CLOCK_BACK_NS NS_PER_S
 #define ST_CLOCK_JUMP_NS (INT64_C(86400) * NS_PER_S)
 
@@ -99,9 +99,9 @@ gboolean st_endpoints_equal(gconstpointer x, gconstpointer y)
             memcmp(a->client, b->server, n) == 0 && memcmp(a->server, b->client, n) == 0);
 }
 
+/* Only the first addr_len bytes of each address are set, and read. */
 void st_endpoints_of(st_endpoints *e, const st_tcp_frame *f, bool sender_is_server)
 {
-    memset(e, 0, sizeof(*e));
     e->addr_len = f->addr_len;
     memcpy(sender_is_server ? e->server : e->client, f->src, f->addr_len);
     memcpy(sender_is_server ? e->client : e->server, f->dst, f->addr_len);
@@ -118,13 +118,42 @@ st_side st_endpoints_side(const st_endpoints *e, const st_tcp_frame *f)
     return memcmp(f->src, e->server, f->addr_len) == 0 ? ST_SIDE_SERVER : ST_SIDE_CLIENT;
 }
 
+/* Decimal digits of N at P, returning the end: a report writes thousands
+ * of endpoints, and printf was most of their cost. */
+static char *put_decimal(char *p, unsigned n)
+{
+    char digits[10];
+    int k = 0;
+
+    do {
+        digits[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    while (k > 0)
+        *p++ = digits[--k];
+    return p;
+}
+
 char *st_endpoint_text(const uint8_t *addr, unsigned addr_len, uint16_t port)
 {
-    char text[INET6_ADDRSTRLEN];
+    char text[INET6_ADDRSTRLEN + 8], *p = text;
 
-    if (inet_ntop(addr_len == 16 ? AF_INET6 : AF_INET, addr, text, sizeof(text)) == NULL)
-        text[0] = '\0';
-    return addr_len == 16 ? g_strdup_printf("[%s]:%u", text, port) : g_strdup_printf("%s:%u", text, port);
+    if (addr_len == 16) {
+        *p++ = '[';
+        if (inet_ntop(AF_INET6, addr, p, INET6_ADDRSTRLEN) != NULL)
+            p += strlen(p);
+        *p++ = ']';
+    } else {
+        for (unsigned i = 0; i < 4; i++) {
+            if (i > 0)
+                *p++ = '.';
+            p = put_decimal(p, addr[i]);
+        }
+    }
+    *p++ = ':';
+    p = put_decimal(p, port);
+    *p = '\0';
+    return g_strdup(text);
 }
 
 /* ---- the engine ---- */
@@ -205,11 +234,19 @@ static void retire(st_capture *c, st_live *s)
     g_hash_table_remove(c->live, &s->key);
 }
 
+/* Whole seconds of the engine's clock, wrapping: differences are exact
+ * for 68 years. */
+static uint32_t clock_seconds(int64_t ns)
+{
+    return (uint32_t)(ns / NS_PER_S);
+}
+
 static void retire_quiet(st_capture *c, int64_t now)
 {
+    uint32_t now_s = clock_seconds(now);
     st_live *s;
 
-    while ((s = (st_live *)g_queue_peek_head(&c->done)) != NULL && now - s->done_ts > ST_RETIRE_AFTER_NS)
+    while ((s = (st_live *)g_queue_peek_head(&c->done)) != NULL && (int32_t)(now_s - s->done_s) > ST_RETIRE_AFTER_S)
         retire(c, s);
 }
 
@@ -231,8 +268,12 @@ static bool clock_read(st_capture *c, int64_t ts_ns, int64_t *now)
         c->clock_last = t;
     c->clock_started = true;
     *now = t;
-    retire_quiet(c, t);
-    st_attempts_age(&c->attempts, t);
+    /* Retirement and ageing count whole seconds: once a second is enough. */
+    if (clock_seconds(c->clock_last) != c->clock_checked_s) {
+        c->clock_checked_s = clock_seconds(c->clock_last);
+        retire_quiet(c, c->clock_last);
+        st_attempts_age(&c->attempts, c->clock_last);
+    }
     return jump;
 }
 
@@ -254,6 +295,8 @@ static st_live *new_session(st_capture *c, const st_tcp_frame *f, bool sender_is
     st_live *s = g_new0(st_live, 1);
 
     st_endpoints_of(&s->key, f, sender_is_server);
+    s->port_known = st_ports_server(&c->ports, s->key.server_port);
+    s->client_host = st_dns_host_key(s->key.client, s->key.addr_len);
     if (st_ports_tls(&c->ports, s->key.server_port))
         st_session_init_tls(&s->core);
     else
@@ -284,13 +327,15 @@ static st_live *from_attempt(st_capture *c, st_attempt *at, const st_tcp_frame *
     }
     s = g_new0(st_live, 1);
     s->key = at->key;
+    s->port_known = st_ports_server(&c->ports, s->key.server_port);
+    s->client_host = st_dns_host_key(s->key.client, s->key.addr_len);
     if (st_ports_tls(&c->ports, s->key.server_port))
         st_session_init_tls(&s->core);
     else
         st_session_init(&s->core);
     g_hash_table_insert(c->live, &s->key, s);
     st_attempt_segment(at, &syn);
-    syn.client_host = st_dns_host_key(s->key.client, s->key.addr_len);
+    syn.client_host = s->client_host;
     st_attempts_answered(&c->attempts, at);
     st_session_feed(&s->core, &c->config, &syn, &here, &earlier, &earlier_frame);
     return s;
@@ -335,8 +380,10 @@ static void restart(st_capture *c, st_live *s)
  * ended waits in the queue, its time from its last frame. */
 static void after_frame(st_capture *c, st_live *s, int64_t now)
 {
-    if (s->core.after > ST_AFTER_CONNECT && !st_ports_server(&c->ports, s->key.server_port))
+    if (!s->port_known && s->core.after > ST_AFTER_CONNECT) {
         st_ports_learn(&c->ports, s->key.server_port);
+        s->port_known = true;
+    }
     if (s->done_link != NULL)
         g_queue_unlink(&c->done, s->done_link);
     else if (st_session_over(&s->core))
@@ -344,7 +391,7 @@ static void after_frame(st_capture *c, st_live *s, int64_t now)
     else
         return;
     s->done_link->data = s;
-    s->done_ts = now;
+    s->done_s = clock_seconds(now);
     g_queue_push_tail_link(&c->done, s->done_link);
 }
 
@@ -356,7 +403,7 @@ static void feed(st_capture *c, st_live *s, const st_tcp_frame *f, int64_t now, 
     seg.frame = f->frame;
     seg.ts_ns = now;
     seg.from = st_endpoints_side(&s->key, f);
-    seg.client_host = st_dns_host_key(s->key.client, s->key.addr_len);
+    seg.client_host = s->client_host;
     seg.untimed = jump;
     if (st_session_restarts(&s->core, &seg))
         restart(c, s);

@@ -76,10 +76,12 @@ typedef struct {
 /* A session as the engine follows it: its state and its notes. */
 typedef struct {
     st_endpoints key;
+    bool         port_known;     /* its server port is in the port table */
     st_session   core;
     st_found    *found;
     GList       *done_link;      /* in the engine's queue of ended sessions */
-    int64_t      done_ts;        /* when it ended: retired a while later */
+    uint32_t     done_s;         /* when it ended, in whole seconds (wrapping): retired a while later */
+    uint32_t     client_host;    /* st_dns_host_key of the client */
 } st_live;
 
 /* A session retired for the report: 64 bytes, its notes apart. */
@@ -169,6 +171,7 @@ struct st_capture {
     int64_t       clock_last;    /* the last frame's time, on the engine's clock */
     int64_t       clock_offset;  /* what jumps of the capture's clock added */
     bool          clock_started;
+    uint32_t      clock_checked_s;/* the second retirement and ageing last looked at */
     uint32_t      clock_jumps;
 };
 

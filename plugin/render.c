@@ -289,15 +289,15 @@ static void add_explanation(proto_tree *tree, proto_item *item, tvbuff_t *tvb, p
         add_string(tree, hf_gave_up, tvb, st_gave_up_name((st_gave_up)n->gave_up));
     add_string(tree, hf_cause, tvb, st_cause_name((st_cause)n->cause));
     if (n->timer != 0)
-        add_string(tree, hf_timer, tvb, st_note_timer(n));
+        add_string(tree, hf_timer, tvb, st_say_timer(n));
     if (n->explain & ST_EX_BELOW_RFC)
         proto_item_set_generated(proto_tree_add_boolean(tree, hf_below_rfc, tvb, 0, 0, 1));
     if (n->explain & ST_EX_POOLED)
         proto_item_set_generated(proto_tree_add_boolean(tree, hf_pooled, tvb, 0, 0, 1));
-    st_note_explanation(n, text, sizeof(text));
+    st_say_explanation(n, text, sizeof(text));
     expert_add_info_format(pinfo, item, &ei_explanation, "%s", text);
     proto_item_set_hidden(proto_tree_add_string(tree, hf_why, tvb, 0, 0, text));
-    st_note_hint(n, text, sizeof(text));
+    st_say_hint(n, text, sizeof(text));
     if (text[0] != '\0') {
         add_string(tree, hf_hint, tvb, text);
         expert_add_info_format(pinfo, item, &ei_hint_note, "%s", text);
@@ -316,7 +316,7 @@ static void add_tags(packet_info *pinfo, const st_note *n, st_tags tags)
         st_finding finding = (st_finding)(1u << bit);
         if (!(n->findings & finding) || (tags == ST_TAGS_WARNINGS && !st_finding_is_warning(finding)))
             continue;
-        st_note_tag(n, finding, tag, sizeof(tag));
+        st_say_tag(n, finding, tag, sizeof(tag));
         if (tag[0] != '\0')
             col_append_sep_str(pinfo->cinfo, COL_INFO, " ", tag);
     }
@@ -338,7 +338,7 @@ void st_render(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const st_not
             continue;
         proto_item_append_text(item, "%s%s", separator, st_finding_name(finding));
         separator = ", ";
-        st_note_message(n, finding, message, sizeof(message));
+        st_say_message(n, finding, message, sizeof(message));
         expert_add_info_format(pinfo, item, &ei_findings[bit], "%s", message);
         /* The same words as fields, so scripts need not sort out other
          * protocols' expert infos. */

@@ -22,7 +22,7 @@
 
 #include "mta.h"
 #include "reply_class.h"
-#include "session_steps.h"
+#include "dialogue.h"
 
 /* ---- the queue of commands awaiting a reply ---- */
 
@@ -89,7 +89,7 @@ static void settle(st_session *s)
                                                                                      : ST_PHASE_COMMAND_OWED;
 }
 
-st_side st_expected_speaker(const st_session *s)
+st_side dlg_expected_speaker(const st_session *s)
 {
     if (!s->synced)
         return ST_SIDE_NONE;
@@ -98,7 +98,7 @@ st_side st_expected_speaker(const st_session *s)
         return ST_SIDE_SERVER;
     case ST_PHASE_TLS_HANDSHAKE:
     case ST_PHASE_ENCRYPTED:
-        return st_tls_expected(s);
+        return tls_expected(s);
     case ST_PHASE_COMMAND_OWED:
     case ST_PHASE_REPLY_OWED:
     case ST_PHASE_IN_BODY:
@@ -109,7 +109,7 @@ st_side st_expected_speaker(const st_session *s)
     }
 }
 
-st_after st_waiting_after(const st_session *s, st_side silent)
+st_after dlg_waiting_after(const st_session *s, st_side silent)
 {
     if (s->phase == ST_PHASE_ENCRYPTED)
         return ST_AFTER_NONE; /* without keys, the command is not known */
@@ -120,7 +120,7 @@ st_after st_waiting_after(const st_session *s, st_side silent)
     return s->bdat_left > 0 ? ST_AFTER_BDAT : (st_after)s->after;
 }
 
-void st_lose_sync(st_session *s)
+void dlg_lose_sync(st_session *s)
 {
     s->synced = false;
     s->auth_reply_owed = false;
@@ -139,7 +139,7 @@ static void resync(st_session *s, unsigned replies_left)
     settle(s);
 }
 
-void st_restart_inside_tls(st_session *s)
+void dlg_restart_inside_tls(st_session *s)
 {
     /* RFC 3207: both sides forget what came before the handshake. */
     memset(&s->pending, 0, sizeof(s->pending));
@@ -190,7 +190,7 @@ static void apply_answer(st_session *s, const st_config *cfg, st_after verb, uns
     if (verb == ST_AFTER_MAIL) {
         s->data_bytes = 0;
     } else if (verb == ST_AFTER_STARTTLS && code == 220 && in_command_dialogue((st_phase)s->phase)) {
-        st_tls_begin(s, cfg);
+        tls_begin(s, cfg);
     }
 }
 
@@ -237,7 +237,7 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     memcpy(n->reply_status, r->status, sizeof(n->reply_status));
     memcpy(n->reply_text, r->text, keep);
     n->reply_text[keep] = '\0';
-    st_note_interval(s, seg, silent, owing ? answered : st_waiting_after(s, ST_SIDE_CLIENT), n);
+    state_note_interval(s, seg, silent, owing ? answered : dlg_waiting_after(s, ST_SIDE_CLIENT), n);
     /* A timeout reply sooner than any server's timer: the capture's clock
      * (one time stamp for every frame) does not show the wait, so no
      * figure is given for it. */
@@ -247,8 +247,8 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
      * of the client's too: only a timeout reply says its wait ran out. */
     if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->min_timeout_ns &&
         n->reply_class == ST_CLASS_TIMEOUT)
-        st_note_server_timeout(s, n);
-    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, timed_wait(cfg, n), s->silence.since_ts, n);
+        state_note_server_timeout(s, n);
+    state_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, timed_wait(cfg, n), s->silence.since_ts, n);
     s->ending = ST_END_REPLY;
     s->close.reply_class = n->reply_class;
     s->close.reply_frame = seg->frame;
@@ -334,7 +334,7 @@ static bool server_line(st_session *s, const st_config *cfg, const st_segment *s
  * line begun in an earlier segment. */
 static bool server_words_begin(const st_session *s, const uint8_t *data, size_t n)
 {
-    bool going_on = s->ext != NULL && s->ext->carry.side == ST_SIDE_SERVER && s->ext->carry.len > 0;
+    bool going_on = lines_carried(s, ST_SIDE_SERVER);
 
     for (size_t i = 0; !going_on && i < n && i < 3; i++) {
         if (!g_ascii_isdigit(data[i]))
@@ -357,13 +357,14 @@ static unsigned count_replies(const uint8_t *data, size_t n)
     return replies;
 }
 
-void st_read_server_bytes(st_session *s, const st_config *cfg, const st_segment *seg, const uint8_t *data,
+void dlg_read_server(st_session *s, const st_config *cfg, const st_segment *seg, const uint8_t *data,
                           size_t n, bool cut, st_words *w, st_note *note)
 {
     char buf[ST_LINE_MAX];
     st_text_line line;
     size_t pos = 0;
     unsigned lines = 0, replies = 0, left = s->synced ? 0 : count_replies(data, n);
+    bool lost = false;
 
     if (!server_words_begin(s, data, n)) {
         /* The server said something that is no SMTP reply (noise on port
@@ -371,23 +372,25 @@ void st_read_server_bytes(st_session *s, const st_config *cfg, const st_segment 
          * not be SMTP's. */
         w->unreadable = true;
         w->words = true;
-        st_mark_unread(s, ST_UNREAD_NOT_SMTP);
-        st_lose_sync(s);
+        state_mark_unread(s, ST_UNREAD_NOT_SMTP);
+        dlg_lose_sync(s);
         return;
     }
-    while (st_next_line(s, cfg, ST_SIDE_SERVER, data, n, &pos, cut, buf, &line)) {
+    while (lines_next(s, cfg, ST_SIDE_SERVER, data, n, &pos, cut, buf, &line, &lost)) {
         lines++;
         replies += server_line(s, cfg, seg, &line, left > 0 ? left : 1, note);
         if (left > 1 && line.len > 3 && line.text[3] == ' ')
             left--;
     }
+    if (lost)
+        dlg_lose_sync(s);
     if (lines > 0 && replies == 0) {
         /* The server said something that is no SMTP reply (noise on port
          * 25): the dialogue state is unknown, and the silence it ended may
          * not be SMTP's. */
         w->unreadable = true;
-        st_mark_unread(s, ST_UNREAD_NOT_SMTP);
-        st_lose_sync(s);
+        state_mark_unread(s, ST_UNREAD_NOT_SMTP);
+        dlg_lose_sync(s);
     }
     w->words = w->words || n > 0;
 }
@@ -414,7 +417,7 @@ static void command_line(st_session *s, const st_text_line *line, st_words *w)
     settle(s);
 }
 
-static void end_of_message(st_session *s, const uint32_t *seq_after)
+static void body_ended(st_session *s, const uint32_t *seq_after)
 {
     pending_push(&s->pending, ST_AFTER_END_OF_MESSAGE);
     s->phase = ST_PHASE_REPLY_OWED;
@@ -423,10 +426,10 @@ static void end_of_message(st_session *s, const uint32_t *seq_after)
         s->eom_seq = *seq_after;
 }
 
-void st_end_body(st_session *s)
+void dlg_end_body(st_session *s)
 {
     if (s->phase == ST_PHASE_IN_BODY)
-        end_of_message(s, NULL);
+        body_ended(s, NULL);
 }
 
 static size_t chunk_bytes(st_session *s, size_t n)
@@ -439,27 +442,29 @@ static size_t chunk_bytes(st_session *s, size_t n)
     return used;
 }
 
-void st_read_client_bytes(st_session *s, const st_config *cfg, const uint8_t *data, size_t n, bool cut,
+void dlg_read_client(st_session *s, const st_config *cfg, const uint8_t *data, size_t n, bool cut,
                           const uint32_t *seq, st_words *w)
 {
     char buf[ST_LINE_MAX];
     st_text_line line;
     size_t pos = 0;
-    bool eom;
+    bool eom, lost = false;
 
     while (pos < n) {
         if (s->phase == ST_PHASE_IN_BODY) {
-            pos += st_scan_body(s, data + pos, n - pos, &eom);
+            pos += lines_scan_body(s, data + pos, n - pos, &eom);
             if (eom) {
                 uint32_t after = seq != NULL ? *seq + (uint32_t)pos : 0;
-                end_of_message(s, seq != NULL ? &after : NULL);
+                body_ended(s, seq != NULL ? &after : NULL);
             }
         } else if (s->bdat_left > 0) {
             pos += chunk_bytes(s, n - pos);
-        } else if (st_next_line(s, cfg, ST_SIDE_CLIENT, data, n, &pos, cut, buf, &line)) {
+        } else if (lines_next(s, cfg, ST_SIDE_CLIENT, data, n, &pos, cut, buf, &line, &lost)) {
             command_line(s, &line, w);
             w->commands++;
         }
     }
+    if (lost)
+        dlg_lose_sync(s);
     w->words = w->words || n > 0;
 }

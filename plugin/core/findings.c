@@ -75,7 +75,7 @@ uint32_t st_findings_counted(uint32_t findings)
     return findings & counted;
 }
 
-void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size)
+void st_say_message(const st_note *note, st_finding finding, char *buf, size_t size)
 {
     const st_finding_row *row = st_finding_row_of(finding);
 
@@ -85,7 +85,7 @@ void st_note_message(const st_note *note, st_finding finding, char *buf, size_t 
         buf[0] = '\0';
 }
 
-void st_note_tag(const st_note *note, st_finding finding, char *buf, size_t size)
+void st_say_tag(const st_note *note, st_finding finding, char *buf, size_t size)
 {
     const st_finding_row *row = st_finding_row_of(finding);
 

@@ -49,7 +49,7 @@ uint32_t st_findings_counted(uint32_t findings);
 
 /* The expert-info sentence and the Info-column tag ("" for none) of one
  * finding of the note. */
-void st_note_message(const st_note *note, st_finding finding, char *buf, size_t size);
-void st_note_tag(const st_note *note, st_finding finding, char *buf, size_t size);
+void st_say_message(const st_note *note, st_finding finding, char *buf, size_t size);
+void st_say_tag(const st_note *note, st_finding finding, char *buf, size_t size);
 
 #endif

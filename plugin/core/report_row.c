@@ -100,7 +100,7 @@ static void fill_from_notes(st_row *r, const st_note *const *notes, unsigned n_n
     if (merged.has & ST_HAS_EXPLANATION) {
         r->cell[ST_COL_GAVE_UP] = g_strdup(st_gave_up_name((st_gave_up)merged.gave_up));
         r->cell[ST_COL_CAUSE] = g_strdup(st_cause_name((st_cause)merged.cause));
-        st_note_hint(&merged, text, sizeof(text));
+        st_say_hint(&merged, text, sizeof(text));
         r->cell[ST_COL_HINT] = g_strdup(text);
     }
 }

@@ -273,7 +273,7 @@ void st_message_unread(const st_note *note, char *buf, size_t size)
 
 /* ---- the explanation ---- */
 
-const char *st_note_timer(const st_note *n)
+const char *st_say_timer(const st_note *n)
 {
     return n->has & ST_HAS_EXPLANATION ? st_timer_text(n->timer) : "";
 }
@@ -366,7 +366,7 @@ static void evidence(const st_note *n, char *buf, size_t size)
     }
 }
 
-void st_note_explanation(const st_note *n, char *buf, size_t size)
+void st_say_explanation(const st_note *n, char *buf, size_t size)
 {
     char t[32], why[160], timer[160] = "", rfc[64] = "";
     const char *side = st_gave_up_name((st_gave_up)n->gave_up);
@@ -375,7 +375,7 @@ void st_note_explanation(const st_note *n, char *buf, size_t size)
     st_format_duration(n->timed_ns, t, sizeof(t));
     evidence(n, why, sizeof(why));
     if (n->timer != 0)
-        g_snprintf(timer, sizeof(timer), ", matching %s", st_note_timer(n));
+        g_snprintf(timer, sizeof(timer), ", matching %s", st_say_timer(n));
     if (n->explain & ST_EX_BELOW_RFC)
         g_strlcpy(rfc, ", below RFC 5321's 5-minute minimum", sizeof(rfc));
     if (n->explain & ST_EX_BOTH_RESET)

@@ -20,7 +20,7 @@
 void st_format_duration(int64_t ns, char *buf, size_t size);
 
 /* Each finding's expert-info sentence; findings.c names them in its table
- * (st_note_message picks the one of a finding). */
+ * (st_say_message picks the one of a finding). */
 void st_message_gap(const st_note *note, char *buf, size_t size);
 void st_message_reply(const st_note *note, char *buf, size_t size);
 void st_message_silent_close(const st_note *note, char *buf, size_t size);
@@ -45,11 +45,11 @@ void st_tag_idle_start(const st_note *note, char *buf, size_t size);
 void st_tag_rst_after_end(const st_note *note, char *buf, size_t size);
 
 /* Who gave up, after what, the cause and its evidence. */
-void st_note_explanation(const st_note *note, char *buf, size_t size);
+void st_say_explanation(const st_note *note, char *buf, size_t size);
 
 /* The side to fix first and the setting, with a value when the capture
  * shows how long the client needed; "" when there is nothing to say. */
-void st_note_hint(const st_note *note, char *buf, size_t size);
+void st_say_hint(const st_note *note, char *buf, size_t size);
 
 /* The DNS evidence of a note: "none answered", or "1 unanswered, 2
  * failed; the slowest answer after 8.000 s". */
@@ -57,7 +57,7 @@ void st_dns_summary(const st_note *note, char *buf, size_t size);
 
 /* "Postfix smtpd_timeout default (300 s)", or "" when no known default
  * matches the interval. */
-const char *st_note_timer(const st_note *note);
+const char *st_say_timer(const st_note *note);
 
 /* How a session ended, for reports: "ok", "421 timeout", "silent close",
  * "client gave up", "middlebox reset", "reset" or "open". */

@@ -184,7 +184,7 @@ static const char *fixed_hint(const st_note *n, st_fix fix)
     }
 }
 
-void st_note_hint(const st_note *n, char *buf, size_t size)
+void st_say_hint(const st_note *n, char *buf, size_t size)
 {
     st_advice a;
     char rest[256], after[48] = "";

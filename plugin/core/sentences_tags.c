@@ -43,15 +43,21 @@ void st_tag_reply(const st_note *note, char *buf, size_t size)
     tag_reply(note, after, idle, buf, size);
 }
 
-/* A silent close and an encrypted one read alike in the Info column. */
-void st_tag_server_closed(const st_note *note, char *buf, size_t size)
+/* "[SMTP <what>: <side> silent <idle><after><tail>]": a silence. */
+static void tag_silence(const st_note *note, const char *what, const char *tail, char *buf, size_t size)
 {
     char after[48], idle[32];
 
     tag_after(note, after, sizeof(after));
     st_format_duration(note->idle_ns, idle, sizeof(idle));
-    g_snprintf(buf, (gulong)size, "[SMTP timeout: %s silent %s%s, server closed]",
-               st_side_name((st_side)note->silent_side), idle, after);
+    g_snprintf(buf, (gulong)size, "[SMTP %s: %s silent %s%s%s]", what, st_side_name((st_side)note->silent_side),
+               idle, after, tail);
+}
+
+/* A silent close and an encrypted one read alike in the Info column. */
+void st_tag_server_closed(const st_note *note, char *buf, size_t size)
+{
+    tag_silence(note, "timeout", ", server closed", buf, size);
 }
 
 void st_tag_late_data(const st_note *note, char *buf, size_t size)
@@ -78,12 +84,7 @@ void st_tag_client_gave_up(const st_note *note, char *buf, size_t size)
 
 void st_tag_gap(const st_note *note, char *buf, size_t size)
 {
-    char after[48], idle[32];
-
-    tag_after(note, after, sizeof(after));
-    st_format_duration(note->idle_ns, idle, sizeof(idle));
-    g_snprintf(buf, (gulong)size, "[SMTP gap: %s silent %s%s]", st_side_name((st_side)note->silent_side), idle,
-               after);
+    tag_silence(note, "gap", "", buf, size);
 }
 
 void st_tag_idle_start(const st_note *note, char *buf, size_t size)

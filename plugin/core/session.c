@@ -10,7 +10,8 @@
 
 #include <string.h>
 
-#include "session_steps.h"
+#include "endings.h"
+#include "tcp.h"
 #include "smtp_line.h"
 
 static void init_keeping(st_session *s, struct st_session_ext *ext, bool implicit_tls)
@@ -34,15 +35,6 @@ void st_session_init(st_session *s)
 void st_session_init_tls(st_session *s)
 {
     init_keeping(s, NULL, true);
-}
-
-st_session_ext *st_ext(st_session *s, const st_config *cfg)
-{
-    if (s->ext == NULL && cfg->alloc != NULL)
-        s->ext = (st_session_ext *)cfg->alloc(cfg->alloc_ctx, sizeof(*s->ext));
-    if (s->ext != NULL && s->implicit_tls && s->ext->stage == ST_TLS_NONE)
-        s->ext->stage = ST_TLS_CLIENT_HELLO;
-    return s->ext;
 }
 
 st_phase st_session_phase(const st_session *s)
@@ -78,78 +70,12 @@ void st_session_summary(const st_session *s, st_summary *out)
     out->unread = (uint8_t)__builtin_popcount(s->unread_said);
     if (s->ending != ST_END_OPEN)
         out->ending = (st_ending)s->ending;
-    else if (s->close.closed_by != ST_SIDE_NONE || st_ended_normally(s))
+    else if (s->close.closed_by != ST_SIDE_NONE || end_normally(s))
         out->ending = ST_END_OK;
     else if (s->dir[0].rst || s->dir[1].rst)
         out->ending = ST_END_RESET;
     else
         out->ending = ST_END_OPEN;
-}
-
-/* ---- notes ---- */
-
-static bool counts_message_bytes(st_after after)
-{
-    return after == ST_AFTER_DATA || after == ST_AFTER_END_OF_MESSAGE || after == ST_AFTER_BDAT;
-}
-
-void st_note_interval(const st_session *s, const st_segment *seg, st_side silent, st_after after, st_note *n)
-{
-    if (after != ST_AFTER_NONE) {
-        n->has |= ST_HAS_AFTER;
-        n->after = (uint8_t)after;
-        if (counts_message_bytes(after)) {
-            n->has |= ST_HAS_DATA_BYTES;
-            n->data_bytes = s->data_bytes;
-        }
-    }
-    n->silent_side = (uint8_t)silent;
-    /* A capture that begins inside a silence, or a frame read out of step
-     * (a keep-alive first, a cut frame), shows no real start of it. */
-    if (s->silence.since_frame != 0 && s->silence.start_known) {
-        n->has |= ST_HAS_IDLE | ST_HAS_IDLE_START;
-        n->idle_ns = st_elapsed(s->silence.since_ts, seg->ts_ns);
-        n->idle_start_frame = s->silence.since_frame;
-    }
-}
-
-void st_note_server_timeout(st_session *s, st_note *n)
-{
-    n->has |= ST_HAS_SERVER_TIMEOUT;
-    n->server_timeout_ns = n->idle_ns;
-    s->timeout_ns = n->idle_ns;
-    s->timeout_start_ts = s->silence.since_ts;
-    s->timeout_start_frame = s->silence.since_frame;
-}
-
-void st_explain_note(st_session *s, const st_config *cfg, const st_segment *seg, st_gave_up gave_up,
-                     int64_t timed_ns, int64_t from_ts, st_note *n)
-{
-    const st_session_ext *x = s->ext;
-    st_evidence ev;
-
-    memset(&ev, 0, sizeof(ev));
-    ev.retrans = s->silence.retrans;
-    ev.retrans_full = s->silence.retrans_full;
-    ev.hole = s->silence.hole;
-    ev.hole_side = (st_side)s->silence.hole_side;
-    if (x != NULL) {
-        ev.zero_window_ns = x->window_closed_ns;
-        if (x->window_closed)
-            ev.zero_window_ns += st_elapsed(x->window_closed_ts, seg->ts_ns);
-        ev.tls_stage = (st_tls_stage)x->stage;
-    }
-    ev.dns = st_dns_log_count(cfg->dns, seg->client_host, from_ts, seg->ts_ns);
-    ev.inspected = s->inspected;
-    ev.tls = s->tls;
-    ev.decrypted = s->decrypted;
-    /* A client idle between transactions (after the reply to its end of
-     * data, or to RSET) keeps its connection for the next message: a pool. */
-    if (gave_up == ST_GAVE_UP_SERVER && n->silent_side == ST_SIDE_CLIENT &&
-        (n->after == ST_AFTER_END_OF_MESSAGE || n->after == ST_AFTER_RSET))
-        n->explain |= ST_EX_POOLED;
-    st_explain(n, gave_up, (st_mta)s->mta, timed_ns, &ev);
-    s->explained_frame = seg->frame;
 }
 
 /* ---- step: open the connection ---- */
@@ -168,7 +94,7 @@ static void open_connection(st_session *s, const st_config *cfg, const st_segmen
         s->synced = true;
         s->phase = ST_PHASE_GREETING_OWED;
         if (s->implicit_tls)
-            st_tls_begin(s, cfg);
+            tls_begin(s, cfg);
         s->silence.start_known = true;
         s->silence.since_ts = seg->ts_ns;
         s->silence.since_frame = seg->frame;
@@ -195,21 +121,21 @@ static void read_released(st_session *s, const st_frame *f)
         s->dir[0].line_start = f->released_line;
         s->dir[0].dot = 0;
         if (f->released_eom)
-            st_end_body(s);
+            dlg_end_body(s);
         return;
     }
     if (f->released_lost)
-        st_mark_unread(s, ST_UNREAD_HOLE);
-    st_lose_sync(s);
+        state_mark_unread(s, ST_UNREAD_HOLE);
+    dlg_lose_sync(s);
 }
 
 static void read_plain(st_session *s, const st_config *cfg, const st_segment *seg, const uint8_t *data, size_t n,
                        bool cut, const uint32_t *seq, st_words *w, st_note *here)
 {
     if (seg->from == ST_SIDE_SERVER)
-        st_read_server_bytes(s, cfg, seg, data, n, cut, w, here);
+        dlg_read_server(s, cfg, seg, data, n, cut, w, here);
     else
-        st_read_client_bytes(s, cfg, data, n, cut, seq, w);
+        dlg_read_client(s, cfg, data, n, cut, seq, w);
 }
 
 /* The frame's new bytes: SMTP in clear, or TLS records (and what the front
@@ -230,14 +156,14 @@ static void read_words(st_session *s, const st_config *cfg, const st_segment *se
         read_plain(s, cfg, seg, data, f->readable, cut, &seq, w, here);
         return;
     }
-    st_read_records(s, cfg, seg, data, f->readable, &plain_at, w);
+    tls_read_records(s, cfg, seg, data, f->readable, &plain_at, w);
     if (plain_at < f->readable) {
         seq += (uint32_t)plain_at;
         read_plain(s, cfg, seg, data + plain_at, f->readable - plain_at, cut, &seq, w, here);
     }
     if (seg->decrypted != NULL && seg->decrypted_len > 0) {
         if (!s->decrypted)
-            st_restart_inside_tls(s);
+            dlg_restart_inside_tls(s);
         read_plain(s, cfg, seg, seg->decrypted, seg->decrypted_len, false, NULL, w, here);
     }
 }
@@ -253,11 +179,11 @@ static bool measure_gap(const st_session *s, const st_config *cfg, const st_segm
     if (!(f->fresh > 0 || f->fin || f->rst) || f->over || f->expected == ST_SIDE_NONE)
         return false;
     if (s->silence.since_frame == 0 || !s->silence.start_known ||
-        st_elapsed(s->silence.since_ts, seg->ts_ns) < cfg->gap_threshold_ns)
+        state_elapsed(s->silence.since_ts, seg->ts_ns) < cfg->gap_threshold_ns)
         return false;
     st_note_clear(gap);
     gap->findings = ST_FIND_GAP;
-    st_note_interval(s, seg, f->expected, st_waiting_after(s, f->expected), gap);
+    state_note_interval(s, seg, f->expected, dlg_waiting_after(s, f->expected), gap);
     return true;
 }
 
@@ -280,7 +206,7 @@ static void note_idle_start(const st_note *n, const st_segment *seg, st_note *ea
 /* Who owes the next word, and in which phase, as the frame finds it. */
 static void read_expectation(const st_session *s, st_frame *f)
 {
-    f->expected = st_expected_speaker(s);
+    f->expected = dlg_expected_speaker(s);
     f->phase = (st_phase)s->phase;
 }
 
@@ -295,9 +221,19 @@ static void frame_facts(const st_session *s, const st_segment *seg, st_frame *f)
     read_expectation(s, f);
 }
 
-/* A side that speaks without having heard the other's newest run: TCP put
- * the silence and the handshake's stage back where they stood before that
- * run (tcp.c), so who owes the next word is read again. */
+/* The TCP layer's facts about runs of payload, for the TLS layer: a run
+ * never heard puts the handshake's stage back, a new run keeps it. */
+static void pass_runs_to_tls(st_session *s, const st_frame *f)
+{
+    if (f->unheard)
+        tls_forget_run(s);
+    if (f->run_began)
+        tls_keep_stage(s);
+}
+
+/* A side that speaks without having heard the other's newest run: the TCP
+ * and TLS layers put the silence and the handshake's stage back where they
+ * stood before that run, so who owes the next word is read again. */
 static void reread_if_unheard(const st_session *s, st_frame *f)
 {
     if (f->unheard)
@@ -374,27 +310,28 @@ void st_session_feed(st_session *s, const st_config *cfg, const st_segment *seg,
         s->silence.start_known = false; /* the clock jumped: no interval ends here */
     open_connection(s, cfg, seg);
     frame_facts(s, seg, &f);
-    st_track_tcp(s, cfg, seg, &f);
+    tcp_track(s, cfg, seg, &f);
+    pass_runs_to_tls(s, &f);
     reread_if_unheard(s, &f);
     had_gap = measure_gap(s, cfg, seg, &f, &gap);
     read_released(s, &f);
     read_words(s, cfg, seg, &f, &w, here);
-    if (seg->from == ST_SIDE_CLIENT && f.fresh > 0 && w.words && st_server_closed(s))
-        st_on_late_data(s, cfg, seg, f.fresh, w.commands, here);
+    if (seg->from == ST_SIDE_CLIENT && f.fresh > 0 && w.words && end_server_closed(s))
+        end_on_late_data(s, cfg, seg, f.fresh, w.commands, here);
     if (f.readable < f.fresh) {
-        st_mark_unread(s, ST_UNREAD_CUT);
-        st_lose_sync(s); /* replies or commands may be missing */
+        state_mark_unread(s, ST_UNREAD_CUT);
+        dlg_lose_sync(s); /* replies or commands may be missing */
     }
     had_gap = gap_stands(had_gap, seg, &w);
     if (had_gap)
-        st_explain_gap(s, cfg, seg, &f, &w, &gap);
+        end_explain_gap(s, cfg, seg, &f, &w, &gap);
     if (f.fin)
-        st_on_fin(s, cfg, seg, &f, here);
+        end_on_fin(s, cfg, seg, &f, here);
     if (f.rst)
-        st_on_rst(s, cfg, seg, here);
-    st_on_client_close(s, cfg, seg, &f, here);
+        end_on_rst(s, cfg, seg, here);
+    end_on_client_close(s, cfg, seg, &f, here);
     if (f.fresh > 0)
-        st_mark_last_payload(s, seg);
+        tcp_mark_last_payload(s, seg);
     record_first_reset(s, seg, &f);
     if (had_gap)
         st_note_merge(here, &gap);

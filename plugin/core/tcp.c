@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include "session_steps.h"
+#include "tcp.h"
 
 /* A body's "." line at the end of held bytes: clients end their body so. */
 static bool ends_with_dot_line(const st_segment *seg)
@@ -44,7 +44,7 @@ static void hold(st_session *s, const st_config *cfg, const st_segment *seg, con
         s->silence.hole = hole;
         s->silence.hole_side = (uint8_t)seg->from;
     }
-    if (seg->len == 0 || (x = st_ext(s, cfg)) == NULL)
+    if (seg->len == 0 || (x = state_ext(s, cfg)) == NULL)
         return;
     h = &x->hold[seg->from == ST_SIDE_SERVER];
     if (!h->held) {
@@ -83,8 +83,8 @@ static void release(st_session *s, st_direction *d, st_side side, st_frame *f)
  * the receiver did not, so they are no loss, and the stream goes on. */
 static void missed_by_capture(st_session *s, const st_segment *seg, st_frame *f)
 {
-    st_side other = st_other(seg->from);
-    st_direction *o = st_dir(s, other);
+    st_side other = state_other(seg->from);
+    st_direction *o = state_dir(s, other);
     st_hold *h = s->ext != NULL ? &s->ext->hold[other == ST_SIDE_SERVER] : NULL;
 
     if (!(seg->tcp_flags & ST_TCP_ACK) || !o->seq_known || (int32_t)(seg->ack - o->next_seq) <= 0)
@@ -101,7 +101,7 @@ static void missed_by_capture(st_session *s, const st_segment *seg, st_frame *f)
 /* New payload bytes of this segment, in order. */
 static uint32_t fresh_bytes(st_session *s, const st_config *cfg, const st_segment *seg, st_frame *f)
 {
-    st_direction *d = st_dir(s, seg->from);
+    st_direction *d = state_dir(s, seg->from);
     uint32_t end = seg->seq + seg->len;
     int32_t ahead;
 
@@ -129,12 +129,12 @@ static void watch_window(st_session *s, const st_config *cfg, const st_segment *
 
     if (seg->from != ST_SIDE_SERVER || seg->tcp_flags & (ST_TCP_SYN | ST_TCP_RST) || !(seg->tcp_flags & ST_TCP_ACK))
         return;
-    if (seg->window == 0 && (x = st_ext(s, cfg)) != NULL && !x->window_closed) {
+    if (seg->window == 0 && (x = state_ext(s, cfg)) != NULL && !x->window_closed) {
         x->window_closed = true;
         x->window_closed_ts = seg->ts_ns;
     } else if (seg->window != 0 && x != NULL && x->window_closed) {
         x->window_closed = false;
-        x->window_closed_ns += st_elapsed(x->window_closed_ts, seg->ts_ns);
+        x->window_closed_ns += state_elapsed(x->window_closed_ts, seg->ts_ns);
     }
 }
 
@@ -144,7 +144,7 @@ static void watch_window(st_session *s, const st_config *cfg, const st_segment *
 static uint32_t watch_retransmissions(st_session *s, const st_segment *seg, uint32_t fresh)
 {
     st_silence *v = &s->silence;
-    st_direction *d = st_dir(s, seg->from);
+    st_direction *d = state_dir(s, seg->from);
 
     if (seg->from == ST_SIDE_CLIENT && fresh == 1 && s->ext != NULL && s->ext->window_closed)
         fresh = 0;
@@ -162,39 +162,33 @@ static uint32_t watch_retransmissions(st_session *s, const st_segment *seg, uint
     return fresh;
 }
 
-/* The sender's newest run of payload begins: keep where the silence and
- * the handshake stood before it, for a receiver that never hears it. */
-static void begin_run(st_session *s, const st_segment *seg)
+/* The sender's newest run of payload begins: keep where the silence
+ * stood before it, for a receiver that never hears it (the TLS layer keeps
+ * its handshake's stage by the same fact).  Whether a run began. */
+static bool begin_run(st_session *s, const st_segment *seg)
 {
     st_silence *v = &s->silence;
 
     if (v->run_side == (uint8_t)seg->from)
-        return;
+        return false;
     v->run_side = (uint8_t)seg->from;
     v->run_seq = seg->seq;
     v->heard_ts = v->since_ts;
     v->heard_frame = v->since_frame;
     v->heard_known = v->start_known;
-    if (s->ext != NULL)
-        s->ext->heard_stage = s->ext->stage;
+    return true;
 }
 
-/* The receiver never heard the run: for it, the silence and the handshake
- * are where they were before (its flight lost in an MTU black hole is a
- * flight still owed). */
+/* The receiver never heard the run: for it, the silence is where it was
+ * before (its flight lost in an MTU black hole is a flight still owed; the
+ * TLS layer puts its stage back by the same fact). */
 static void forget_run(st_session *s)
 {
     st_silence *v = &s->silence;
-    st_session_ext *x = s->ext;
 
     v->since_ts = v->heard_ts;
     v->since_frame = v->heard_frame;
     v->start_known = v->heard_known;
-    if (x != NULL && s->tls && x->heard_stage != ST_TLS_NONE && x->heard_stage != x->stage) {
-        x->stage = x->heard_stage;
-        if (s->phase == ST_PHASE_ENCRYPTED && x->stage != ST_TLS_DONE)
-            s->phase = ST_PHASE_TLS_HANDSHAKE;
-    }
 }
 
 /* The other side's newest run of payload, and whether this segment shows
@@ -216,9 +210,9 @@ static bool judge_run(st_session *s, const st_segment *seg, bool speaks)
     return true;
 }
 
-void st_track_tcp(st_session *s, const st_config *cfg, const st_segment *seg, st_frame *f)
+void tcp_track(st_session *s, const st_config *cfg, const st_segment *seg, st_frame *f)
 {
-    st_direction *d = st_dir(s, seg->from);
+    st_direction *d = state_dir(s, seg->from);
     uint32_t fresh = fresh_bytes(s, cfg, seg, f);
     uint32_t skip = seg->len - fresh; /* bytes of this segment the stream had already */
 
@@ -230,8 +224,7 @@ void st_track_tcp(st_session *s, const st_config *cfg, const st_segment *seg, st
     watch_window(s, cfg, seg);
     f->fresh = watch_retransmissions(s, seg, fresh);
     f->unheard = judge_run(s, seg, f->fresh > 0 || f->fin);
-    if (f->fresh > 0)
-        begin_run(s, seg);
+    f->run_began = f->fresh > 0 && begin_run(s, seg);
     f->offset = skip;
     f->readable = seg->captured > skip ? seg->captured - skip : 0;
     if (f->readable > f->fresh)
@@ -242,7 +235,7 @@ void st_track_tcp(st_session *s, const st_config *cfg, const st_segment *seg, st
 
 /* New payload ends the silence and starts the next one; intervals from it
  * are real only when the dialogue was followed up to here. */
-void st_mark_last_payload(st_session *s, const st_segment *seg)
+void tcp_mark_last_payload(st_session *s, const st_segment *seg)
 {
     st_silence *v = &s->silence;
 

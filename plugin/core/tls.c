@@ -23,7 +23,7 @@
  */
 #include <string.h>
 
-#include "session_steps.h"
+#include "tls.h"
 
 #define TLS_HEADER 5
 #define TLS_MAX_RECORD (16384 + 2048)
@@ -31,9 +31,9 @@
 enum { REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPLICATION = 23, REC_HEARTBEAT = 24 };
 enum { HS_SERVER_HELLO_DONE = 14 };
 
-void st_tls_begin(st_session *s, const st_config *cfg)
+void tls_begin(st_session *s, const st_config *cfg)
 {
-    st_session_ext *x = st_ext(s, cfg);
+    st_session_ext *x = state_ext(s, cfg);
 
     s->tls = true;
     s->phase = ST_PHASE_TLS_HANDSHAKE;
@@ -41,7 +41,7 @@ void st_tls_begin(st_session *s, const st_config *cfg)
         x->stage = ST_TLS_CLIENT_HELLO;
 }
 
-st_side st_tls_expected(const st_session *s)
+st_side tls_expected(const st_session *s)
 {
     const st_session_ext *x = s->ext;
 
@@ -121,7 +121,7 @@ static bool is_alert(const st_session_ext *x, uint8_t type, uint16_t len)
 static void ending_record(st_session *s, const st_config *cfg, st_session_ext *x, const st_segment *seg,
                           uint16_t len)
 {
-    int64_t idle = st_elapsed(s->silence.since_ts, seg->ts_ns);
+    int64_t idle = state_elapsed(s->silence.since_ts, seg->ts_ns);
 
     if (x->ending_records == 0) {
         if (!s->synced || !s->silence.start_known || s->silence.since_frame == 0 || idle < cfg->min_timeout_ns)
@@ -158,7 +158,7 @@ static void encrypted_record(st_session *s, const st_config *cfg, st_session_ext
     if (from == ST_SIDE_SERVER && !x->client_spoke && !s->implicit_tls)
         return; /* a session ticket */
     if ((st_side)x->owes == from) {
-        x->owes = (uint8_t)st_other(from);
+        x->owes = (uint8_t)state_other(from);
     } else if (from == ST_SIDE_SERVER) {
         ending_record(s, cfg, x, seg, len); /* it answers nothing */
     }
@@ -203,10 +203,10 @@ static bool valid_header(const uint8_t *h, uint16_t *len)
     return h[0] >= REC_CCS && h[0] <= REC_HEARTBEAT && h[1] == 3 && *len > 0 && *len <= TLS_MAX_RECORD;
 }
 
-void st_read_records(st_session *s, const st_config *cfg, const st_segment *seg, const uint8_t *data, size_t n,
+void tls_read_records(st_session *s, const st_config *cfg, const st_segment *seg, const uint8_t *data, size_t n,
                      size_t *plain_at, st_words *w)
 {
-    st_session_ext *x = st_ext(s, cfg);
+    st_session_ext *x = state_ext(s, cfg);
     st_records *r;
     size_t i = 0;
 
@@ -237,4 +237,66 @@ void st_read_records(st_session *s, const st_config *cfg, const st_segment *seg,
     }
     if (r->plain && *plain_at == n && i < n)
         *plain_at = i;
+}
+
+/* ---- facts for the layers above ---- */
+
+st_tls_stage tls_stage(const st_session *s)
+{
+    return s->ext != NULL ? (st_tls_stage)s->ext->stage : ST_TLS_NONE;
+}
+
+bool tls_server_ended(const st_session *s)
+{
+    return s->ext != NULL && s->ext->ending_records > 0;
+}
+
+bool tls_alerted(const st_session *s)
+{
+    return s->ext != NULL && (s->ext->records[0].alerted || s->ext->records[1].alerted);
+}
+
+st_side tls_owes(const st_session *s)
+{
+    return s->ext != NULL ? (st_side)s->ext->owes : ST_SIDE_NONE;
+}
+
+void tls_ending_note(const st_session *s, st_note *n)
+{
+    const st_session_ext *x = s->ext;
+
+    n->has |= ST_HAS_IDLE | ST_HAS_SERVER_TIMEOUT | ST_HAS_RECORDS | ST_HAS_REPLY_FRAME;
+    n->idle_ns = x->ending_idle_ns;
+    n->server_timeout_ns = x->ending_idle_ns;
+    n->records = x->ending_records;
+    n->record_sizes[0] = x->ending_sizes[0];
+    n->record_sizes[1] = x->ending_sizes[1];
+    n->reply_frame = x->ending_frame;
+}
+
+void tls_stage_note(const st_session *s, st_note *n)
+{
+    if (s->ext == NULL)
+        return;
+    n->has |= ST_HAS_TLS_STAGE;
+    n->tls_stage = s->ext->stage;
+}
+
+/* ---- the run the TCP layer reports ---- */
+
+void tls_keep_stage(st_session *s)
+{
+    if (s->ext != NULL)
+        s->ext->heard_stage = s->ext->stage;
+}
+
+void tls_forget_run(st_session *s)
+{
+    st_session_ext *x = s->ext;
+
+    if (x != NULL && s->tls && x->heard_stage != ST_TLS_NONE && x->heard_stage != x->stage) {
+        x->stage = x->heard_stage;
+        if (s->phase == ST_PHASE_ENCRYPTED && x->stage != ST_TLS_DONE)
+            s->phase = ST_PHASE_TLS_HANDSHAKE;
+    }
 }

@@ -50,13 +50,13 @@ static void exercise(const st_note *note)
     st_note_merge(&merged, note);
     for (unsigned bit = 0; bit < ST_FINDING_COUNT; bit++) {
         if (note->findings & (1u << bit)) {
-            st_note_message(&merged, (st_finding)(1u << bit), message, sizeof(message));
+            st_say_message(&merged, (st_finding)(1u << bit), message, sizeof(message));
             (void)st_finding_name((st_finding)(1u << bit));
         }
     }
-    st_note_explanation(&merged, message, sizeof(message));
-    st_note_hint(&merged, message, sizeof(message));
-    (void)st_note_timer(&merged);
+    st_say_explanation(&merged, message, sizeof(message));
+    st_say_hint(&merged, message, sizeof(message));
+    (void)st_say_timer(&merged);
 }
 
 static void one_frame(st_session *session, const st_config *config, st_segment *seg)

@@ -50,7 +50,7 @@ static void assert_hint(const st_note *n, const char *expected)
 {
     char buf[512];
 
-    st_note_hint(n, buf, sizeof(buf));
+    st_say_hint(n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, expected);
 }
 
@@ -99,14 +99,14 @@ static void test_fixed_timeouts_are_said_so(void)
     assert_hint(&gmail, "Fix the sender first: find what kept it silent after DATA (a milter, a content filter, "
                         "the application); on the server side: nothing: the receiving service's timeout cannot "
                         "be changed");
-    g_assert_cmpstr(st_note_timer(&smtpd), ==, "OpenSMTPD's fixed session timeout (300 s)");
+    g_assert_cmpstr(st_say_timer(&smtpd), ==, "OpenSMTPD's fixed session timeout (300 s)");
 }
 
 static void test_postfix_stress(void)
 {
     st_note n = explained(server_timeout(ST_MTA_POSTFIX, 10040 * (S / 1000)), ST_GAVE_UP_SERVER, NULL);
 
-    g_assert_cmpstr(st_note_timer(&n), ==, "Postfix smtpd_timeout under stress (10 s)");
+    g_assert_cmpstr(st_say_timer(&n), ==, "Postfix smtpd_timeout under stress (10 s)");
     g_assert_true(n.explain & ST_EX_BELOW_RFC);
     assert_hint(&n, "Fix the server first: Postfix is likely in stress mode (a 10 s timeout); raise its process "
                     "limit (default_process_limit, or maxproc of the smtp service in master.cf) rather than "
@@ -118,17 +118,17 @@ static void test_known_timers(void)
     st_note n;
 
     n = explained(server_timeout(ST_MTA_POSTFIX, 300040 * (S / 1000)), ST_GAVE_UP_SERVER, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==, "Postfix smtpd_timeout default (300 s)");
+    g_assert_cmpstr(st_say_timer(&n), ==, "Postfix smtpd_timeout default (300 s)");
     g_assert_false(n.explain & ST_EX_BELOW_RFC);
     n = explained(server_timeout(ST_MTA_POSTFIX, 60 * S), ST_GAVE_UP_SERVER, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==, ""); /* a site's own setting */
+    g_assert_cmpstr(st_say_timer(&n), ==, ""); /* a site's own setting */
     n = explained(server_timeout(ST_MTA_UNKNOWN, 301 * S), ST_GAVE_UP_SERVER, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==,
+    g_assert_cmpstr(st_say_timer(&n), ==,
                     "the usual server default (300 s: Postfix, Exim, Haraka, OpenSMTPD, Exchange Mailbox)");
     n = explained(server_timeout(ST_MTA_EXCHANGE, 60 * S), ST_GAVE_UP_SERVER, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==, "Exchange Edge ConnectionInactivityTimeout default (1 min)");
+    g_assert_cmpstr(st_say_timer(&n), ==, "Exchange Edge ConnectionInactivityTimeout default (1 min)");
     n = explained(server_timeout(ST_MTA_QMAIL, 1200 * S), ST_GAVE_UP_SERVER, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==, "qmail timeoutsmtpd default (1200 s)");
+    g_assert_cmpstr(st_say_timer(&n), ==, "qmail timeoutsmtpd default (1200 s)");
 
     n = server_timeout(ST_MTA_POSTFIX, 0);
     n.has &= ~(uint32_t)ST_HAS_SERVER_TIMEOUT;
@@ -136,26 +136,26 @@ static void test_known_timers(void)
     n.silent_side = ST_SIDE_SERVER;
     n.idle_ns = 120 * S;
     n = explained(n, ST_GAVE_UP_CLIENT, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==, "Postfix client smtp_data_init_timeout default (120 s)");
+    g_assert_cmpstr(st_say_timer(&n), ==, "Postfix client smtp_data_init_timeout default (120 s)");
     g_assert_cmpuint(n.cause, ==, ST_CAUSE_SERVER_SLOW);
     n.after = ST_AFTER_END_OF_MESSAGE;
     n.idle_ns = 600 * S;
     n = explained(n, ST_GAVE_UP_CLIENT, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==,
+    g_assert_cmpstr(st_say_timer(&n), ==,
                     "Postfix client smtp_data_done_timeout and Exim final_timeout defaults (600 s)");
     n.idle_ns = 3600 * S;
     n = explained(n, ST_GAVE_UP_CLIENT, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==, "Sendmail client Timeout.datafinal default (1 h)");
+    g_assert_cmpstr(st_say_timer(&n), ==, "Sendmail client Timeout.datafinal default (1 h)");
     n.after = ST_AFTER_MAIL;
     n.idle_ns = 601 * S;
     n = explained(n, ST_GAVE_UP_CLIENT, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==, "Sendmail client Timeout.mail default (10 min)");
+    g_assert_cmpstr(st_say_timer(&n), ==, "Sendmail client Timeout.mail default (10 min)");
     n.after = ST_AFTER_END_OF_MESSAGE;
 
     n.silent_side = ST_SIDE_CLIENT;
     n.idle_ns = 350 * S;
     n = explained(n, ST_GAVE_UP_MIDDLEBOX, NULL);
-    g_assert_cmpstr(st_note_timer(&n), ==, "AWS Network Load Balancer idle timeout default (350 s)");
+    g_assert_cmpstr(st_say_timer(&n), ==, "AWS Network Load Balancer idle timeout default (350 s)");
     assert_hint(&n, "Fix the network first: raise the idle timeout of the load balancer or firewall between the "
                     "hosts above the SMTP timeouts (over 300 s); it reset a connection idle for 350.000 s");
 }
@@ -204,7 +204,7 @@ static void test_dns_evidence(void)
     ev.dns.unanswered = 12;
     n = with_stall(explained(server_timeout(ST_MTA_POSTFIX, 59954 * (S / 1000)), ST_GAVE_UP_SERVER, &ev),
                    90481 * (S / 1000));
-    st_note_explanation(&n, buf, sizeof(buf));
+    st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "The server gave up after 59.954 s, below RFC 5321's 5-minute minimum; cause "
                              "dns-lookup: 12 DNS queries from the client during the silence, none answered");
     assert_hint(&n, "Fix the sender first: it was waiting for DNS (12 queries, none answered); as a mitigation, "
@@ -215,7 +215,7 @@ static void test_dns_evidence(void)
     ev.dns.answers = 9;
     ev.dns.slowest_ns = 8 * S + 250 * (S / 1000);
     n = explained(server_timeout(ST_MTA_POSTFIX, 300 * S), ST_GAVE_UP_SERVER, &ev);
-    st_note_explanation(&n, buf, sizeof(buf));
+    st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "The server gave up after 300.000 s, matching Postfix smtpd_timeout default (300 s); "
                              "cause dns-lookup: 12 DNS queries from the client during the silence, 1 unanswered, 2 "
                              "failed, 9 answered; the slowest answer after 8.250 s");
@@ -233,7 +233,7 @@ static void test_refusals_are_no_timeouts(void)
     n.reply_class = ST_CLASS_CAPACITY;
     n = explained(n, ST_GAVE_UP_SERVER, NULL);
     g_assert_cmpuint(n.cause, ==, ST_CAUSE_UNKNOWN);
-    st_note_explanation(&n, buf, sizeof(buf));
+    st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "The server ended the session with a reply of class capacity; cause unknown: the "
                              "capture does not tell");
 }

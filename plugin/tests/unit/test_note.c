@@ -39,9 +39,9 @@ static void test_merge_keeps_both_findings(void)
     b.silence_end_frame = 20;
     st_note_merge(&a, &b);
     g_assert_cmpuint(a.findings, ==, ST_FIND_GAP | ST_FIND_IDLE_START);
-    st_note_message(&a, ST_FIND_GAP, msg, sizeof(msg));
+    st_say_message(&a, ST_FIND_GAP, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "Client silent for 12.000 s, since frame 7");
-    st_note_message(&a, ST_FIND_IDLE_START, msg, sizeof(msg));
+    st_say_message(&a, ST_FIND_IDLE_START, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "Idle interval starts here: the server stayed silent for 30.000 s, until frame 20");
 }
 
@@ -57,13 +57,13 @@ static void test_reply_messages(void)
     n.after = ST_AFTER_RCPT;
     n.silent_side = ST_SIDE_SERVER;
     n.idle_ns = 10000000;
-    st_note_message(&n, ST_FIND_REPLY, msg, sizeof(msg));
+    st_say_message(&n, ST_FIND_REPLY, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "421 4.7.0 in reply to RCPT: server ends the session, not a timeout");
 
     n.silent_side = ST_SIDE_NONE;
     n.has = ST_HAS_IDLE;
     n.reply_status[0] = '\0';
-    st_note_message(&n, ST_FIND_REPLY, msg, sizeof(msg));
+    st_say_message(&n, ST_FIND_REPLY, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "421: server ends the session 0.010 s after the last payload");
 }
 

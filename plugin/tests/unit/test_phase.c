@@ -4,7 +4,7 @@
  * next word after each frame of a session.
  */
 #include "driver.h"
-#include "core/session_steps.h"
+#include "core/dialogue.h"
 
 static st_phase phase(const driver *d)
 {
@@ -17,7 +17,7 @@ static st_phase phase(const driver *d)
  * header). */
 static st_side st_expected_side(const driver *d)
 {
-    return st_expected_speaker(&d->session);
+    return dlg_expected_speaker(&d->session);
 }
 
 /* A clean session: greeting, pipelined envelope, body, BDAT, QUIT. */

@@ -37,7 +37,7 @@ static void assert_hint(const st_note *n, st_fix fix, const char *expected)
 
     st_advise(n, &a);
     g_assert_cmpuint(a.fix, ==, fix);
-    st_note_hint(n, buf, sizeof(buf));
+    st_say_hint(n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, expected);
 }
 
@@ -142,9 +142,9 @@ static void assert_words(const st_note *n, st_finding finding, const char *messa
 {
     char buf[512];
 
-    st_note_message(n, finding, buf, sizeof(buf));
+    st_say_message(n, finding, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, message);
-    st_note_tag(n, finding, buf, sizeof(buf));
+    st_say_tag(n, finding, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, tag);
 }
 
@@ -275,7 +275,7 @@ static void test_each_cause_evidence(void)
         n.ev_bytes = cases[i].ev_bytes;
         n.ev_ns = 170 * S;
         n.explain = cases[i].explain;
-        st_note_explanation(&n, buf, sizeof(buf));
+        st_say_explanation(&n, buf, sizeof(buf));
         g_assert_cmpstr(buf, ==, cases[i].text);
     }
 }
@@ -312,17 +312,17 @@ static void test_explanation_forms(void)
     st_note n = explained(ST_CAUSE_CLIENT_IDLE, ST_GAVE_UP_NONE, ST_MTA_UNKNOWN);
     char buf[512];
 
-    st_note_explanation(&n, buf, sizeof(buf));
+    st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "Cause client-idle: the client was silent with nothing else on the wire");
     n.gave_up = ST_GAVE_UP_SERVER;
     n.explain = ST_EX_UNTIMED;
-    st_note_explanation(&n, buf, sizeof(buf));
+    st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "The server gave up (the capture begins too late to show after how long); cause "
                              "client-idle: the client was silent with nothing else on the wire");
     n = explained(ST_CAUSE_UNKNOWN, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
     n.findings = ST_FIND_REPLY;
     n.reply_class = ST_CLASS_POLICY;
-    st_note_explanation(&n, buf, sizeof(buf));
+    st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "The server ended the session with a reply of class policy; cause unknown: the capture "
                              "does not tell");
     n = explained(ST_CAUSE_DNS_LOOKUP, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
@@ -330,12 +330,12 @@ static void test_explanation_forms(void)
     n.ev_failed = 1;
     n.ev_unanswered = 1;
     n.ev_ns = 3 * S;
-    st_note_explanation(&n, buf, sizeof(buf));
+    st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "The server gave up after 42.000 s; cause dns-lookup: 2 DNS queries from the client "
                              "during the silence, 1 unanswered, 1 failed; the slowest answer after 3.000 s");
     n = explained(ST_CAUSE_UNKNOWN, ST_GAVE_UP_MIDDLEBOX, ST_MTA_UNKNOWN);
     n.explain = ST_EX_BOTH_RESET;
-    st_note_explanation(&n, buf, sizeof(buf));
+    st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "The middlebox gave up after 42.000 s, resets reached both ends; cause unknown: the "
                              "capture does not tell");
 }

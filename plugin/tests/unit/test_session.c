@@ -69,7 +69,7 @@ static void test_clean_session_is_quiet(void)
         st_note n = bare(&d, 30 * S + 1, ST_SIDE_SERVER, ST_TCP_RST);
         char msg[256];
         g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_END);
-        st_note_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
+        st_say_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
         g_assert_cmpstr(msg, ==, "Server reset the connection 29.947 s after the close in frame 13: a normal ending");
     }
 }
@@ -86,7 +86,7 @@ static void test_reset_after_quit_without_fin(void)
     server(&d, 5 * MS, "221 Bye\r\n");
     n = bare(&d, 6 * MS, ST_SIDE_CLIENT, ST_TCP_RST);
     g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_END);
-    st_note_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
+    st_say_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "Client reset the connection after QUIT and 221: a normal ending");
 }
 

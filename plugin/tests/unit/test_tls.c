@@ -37,7 +37,7 @@ static void test_encrypted_close(void)
     g_assert_cmpuint(n.findings, ==, ST_FIND_GAP);
     g_assert_cmpuint(n.silent_side, ==, ST_SIDE_CLIENT);
     g_assert_false(n.has & ST_HAS_AFTER); /* without keys the command is not known */
-    st_note_message(&n, ST_FIND_GAP, msg, sizeof(msg));
+    st_say_message(&n, ST_FIND_GAP, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "Client silent for 300.000 s inside TLS, since frame 14");
     n = bare(&d, 300 * S + 13 * MS, ST_SIDE_SERVER, ST_TCP_FIN);
     g_assert_cmpuint(n.findings, ==, ST_FIND_ENCRYPTED_CLOSE);
@@ -48,7 +48,7 @@ static void test_encrypted_close(void)
     g_assert_cmpuint(n.gave_up, ==, ST_GAVE_UP_SERVER);
     g_assert_cmpuint(n.cause, ==, ST_CAUSE_CLIENT_IDLE);
     g_assert_true(n.has & ST_HAS_ENCRYPTED && n.opaque);
-    st_note_message(&n, ST_FIND_ENCRYPTED_CLOSE, msg, sizeof(msg));
+    st_say_message(&n, ST_FIND_ENCRYPTED_CLOSE, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "Server sent 2 TLS records (73 and 19 bytes) after 300.000 s of client silence, then "
                              "closed: it gave up on the encrypted session");
     /* the client's body, 30 s later, and the server's reset */
@@ -84,7 +84,7 @@ static void test_clean_shutdowns(void)
             /* the client resets after the server's close_notify */
             n = bare(&d, 18 * MS, ST_SIDE_CLIENT, ST_TCP_RST);
             g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_END);
-            st_note_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
+            st_say_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
             g_assert_cmpstr(msg, ==, "Client reset the connection after the TLS close_notify: a normal ending");
         } else {
             assert_quiet(records(&d, 18 * MS, ST_SIDE_CLIENT, notify, 1, 0));
@@ -105,7 +105,7 @@ static void test_clean_shutdowns(void)
     records(&d, 14 * MS, ST_SIDE_SERVER, bye, 1, 0);
     n = bare(&d, 15 * MS, ST_SIDE_CLIENT, ST_TCP_RST);
     g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_END);
-    st_note_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
+    st_say_message(&n, ST_FIND_RST_AFTER_END, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "Client reset the connection right after the server's last TLS record: a normal "
                              "ending, as far as the records tell");
 }
@@ -142,7 +142,7 @@ static void test_clear_reply_inside_tls(void)
     g_assert_cmpuint(n.findings, ==, ST_FIND_REPLY);
     g_assert_cmpuint(n.reply_class, ==, ST_CLASS_TIMEOUT);
     g_assert_true(n.has & ST_HAS_SERVER_TIMEOUT);
-    st_note_message(&n, ST_FIND_REPLY, msg, sizeof(msg));
+    st_say_message(&n, ST_FIND_REPLY, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "421 inside TLS: server gave up after 3.000 s of client silence");
 }
 
@@ -165,7 +165,7 @@ static void test_handshake_closes(void)
     g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
     g_assert_cmpuint(n.tls_stage, ==, ST_TLS_SERVER_HELLO);
     g_assert_cmpuint(n.cause, ==, ST_CAUSE_TLS_STALL);
-    st_note_message(&n, ST_FIND_SILENT_CLOSE, msg, sizeof(msg));
+    st_say_message(&n, ST_FIND_SILENT_CLOSE, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "Server closed the connection during the TLS handshake (server-hello) after STARTTLS, "
                              "4.000 s after the client's last record: its own flight never came");
     /* a client that gives up on a server flight that never came */
@@ -179,7 +179,7 @@ static void test_handshake_closes(void)
     g_assert_cmpuint(n.gave_up, ==, ST_GAVE_UP_CLIENT);
     g_assert_cmpuint(n.silent_side, ==, ST_SIDE_SERVER);
     g_assert_cmpuint(n.cause, ==, ST_CAUSE_TLS_STALL);
-    st_note_message(&n, ST_FIND_CLIENT_GAVE_UP, msg, sizeof(msg));
+    st_say_message(&n, ST_FIND_CLIENT_GAVE_UP, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "Client closed the connection after 20.000 s waiting for the server's TLS flight "
                              "(server-hello): it gave up");
 }

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "session_steps.h"
+#include "lines.h"
 
 static const uint8_t *find_newline(const uint8_t *data, size_t n)
 {
@@ -27,7 +27,7 @@ static size_t trimmed(const uint8_t *text, size_t len)
 /* Keep the start of a line that goes on in the next segment. */
 static bool carry_on(st_session *s, const st_config *cfg, st_side side, const uint8_t *data, size_t n)
 {
-    st_session_ext *x = st_ext(s, cfg);
+    st_session_ext *x = state_ext(s, cfg);
     st_carry *c;
 
     if (x == NULL)
@@ -75,8 +75,13 @@ static void plain_line(const uint8_t *data, size_t n, st_text_line *line)
     line->bytes = n;
 }
 
-bool st_next_line(st_session *s, const st_config *cfg, st_side side, const uint8_t *data, size_t n, size_t *pos,
-                  bool cut, char *buf, st_text_line *line)
+bool lines_carried(const st_session *s, st_side side)
+{
+    return carried(s, side);
+}
+
+bool lines_next(st_session *s, const st_config *cfg, st_side side, const uint8_t *data, size_t n, size_t *pos,
+                bool cut, char *buf, st_text_line *line, bool *lost)
 {
     const uint8_t *at = data + *pos, *nl;
     size_t left = n - *pos, take;
@@ -87,8 +92,8 @@ bool st_next_line(st_session *s, const st_config *cfg, st_side side, const uint8
     if (nl == NULL && !cut) {
         *pos = n;
         if (!carry_on(s, cfg, side, at, left)) {
-            st_mark_unread(s, ST_UNREAD_LINE_LOST);
-            st_lose_sync(s); /* no room to keep it: the line is lost */
+            state_mark_unread(s, ST_UNREAD_LINE_LOST);
+            *lost = true; /* no room to keep it: the line is lost */
         }
         return false;
     }
@@ -112,7 +117,7 @@ static void count(st_session *s, size_t bytes)
 
 /* A "." line is ".\r\n" at a line start.  Its bytes are no message bytes;
  * a line that only began like one is, once it turns out otherwise. */
-size_t st_scan_body(st_session *s, const uint8_t *data, size_t n, bool *eom)
+size_t lines_scan_body(st_session *s, const uint8_t *data, size_t n, bool *eom)
 {
     static const char dot_line[] = ".\r\n";
     st_direction *d = &s->dir[0];

@@ -21,11 +21,11 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "mta.h"
-#include "session_steps.h"
+#include "endings.h"
 
 #define BOTH_RESETS_NS INT64_C(1000000000) /* resets from both ends within a second */
 
-bool st_server_closed(const st_session *s)
+bool end_server_closed(const st_session *s)
 {
     return s->close.closed_by == ST_SIDE_SERVER || (s->close.reply_frame != 0 && !s->close.spoke_after_reply);
 }
@@ -33,7 +33,7 @@ bool st_server_closed(const st_session *s)
 /* The ending records stand for a 421 that cannot be read. */
 static bool encrypted_ending(const st_session *s)
 {
-    return s->ext != NULL && s->ext->ending_records > 0 && !s->decrypted;
+    return tls_server_ended(s) && !s->decrypted;
 }
 
 static bool is_silent_close(const st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f)
@@ -43,43 +43,34 @@ static bool is_silent_close(const st_session *s, const st_config *cfg, const st_
     if (seg->from != ST_SIDE_SERVER || s->close.reply_frame != 0 || !(f->expected == ST_SIDE_CLIENT || handshake))
         return false;
     return s->silence.since_frame != 0 && s->silence.start_known &&
-           st_elapsed(s->silence.since_ts, seg->ts_ns) >= cfg->min_timeout_ns;
+           state_elapsed(s->silence.since_ts, seg->ts_ns) >= cfg->min_timeout_ns;
 }
 
 static void silent_close(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
 {
     n->findings |= ST_FIND_SILENT_CLOSE;
-    st_note_interval(s, seg, f->expected, st_waiting_after(s, ST_SIDE_CLIENT), n);
-    if (s->ext != NULL && f->phase == ST_PHASE_TLS_HANDSHAKE) {
-        n->has |= ST_HAS_TLS_STAGE;
-        n->tls_stage = s->ext->stage;
-    }
-    st_note_server_timeout(s, n);
-    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, n->server_timeout_ns, s->silence.since_ts, n);
+    state_note_interval(s, seg, f->expected, dlg_waiting_after(s, ST_SIDE_CLIENT), n);
+    if (f->phase == ST_PHASE_TLS_HANDSHAKE)
+        tls_stage_note(s, n);
+    state_note_server_timeout(s, n);
+    state_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, n->server_timeout_ns, s->silence.since_ts, n);
     s->ending = ST_END_SILENT_CLOSE;
 }
 
 static void encrypted_close(st_session *s, const st_config *cfg, const st_segment *seg, st_note *n)
 {
-    const st_session_ext *x = s->ext;
-
     n->findings |= ST_FIND_ENCRYPTED_CLOSE;
-    n->has |= ST_HAS_IDLE | ST_HAS_IDLE_START | ST_HAS_SERVER_TIMEOUT | ST_HAS_RECORDS | ST_HAS_REPLY_FRAME;
+    n->has |= ST_HAS_IDLE_START;
     n->silent_side = ST_SIDE_CLIENT;
-    n->idle_ns = x->ending_idle_ns;
-    n->server_timeout_ns = x->ending_idle_ns;
     n->idle_start_frame = s->timeout_start_frame;
-    n->records = x->ending_records;
-    n->record_sizes[0] = x->ending_sizes[0];
-    n->record_sizes[1] = x->ending_sizes[1];
-    n->reply_frame = x->ending_frame;
-    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, x->ending_idle_ns, s->timeout_start_ts, n);
+    tls_ending_note(s, n);
+    state_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, n->server_timeout_ns, s->timeout_start_ts, n);
     s->ending = ST_END_ENCRYPTED_TIMEOUT;
 }
 
-void st_on_fin(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
+void end_on_fin(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
 {
-    st_dir(s, seg->from)->fin = true;
+    state_dir(s, seg->from)->fin = true;
     if (s->dir[0].fin && s->dir[1].fin)
         s->phase = ST_PHASE_CLOSED;
     if (s->close.closed_by != ST_SIDE_NONE)
@@ -102,7 +93,7 @@ static void note_close_reference(const st_session *s, const st_segment *seg, boo
 
     n->has |= ST_HAS_CLOSE_FRAME | ST_HAS_SINCE_CLOSE;
     n->close_frame = by_fin ? c->close_frame : c->reply_frame;
-    n->since_close_ns = st_elapsed(by_fin ? c->close_ts : c->reply_ts, seg->ts_ns);
+    n->since_close_ns = state_elapsed(by_fin ? c->close_ts : c->reply_ts, seg->ts_ns);
     if (c->reply_frame != 0) {
         n->has |= ST_HAS_REPLY_FRAME;
         n->reply_frame = c->reply_frame;
@@ -133,12 +124,12 @@ static bool close_ended_a_wait(const st_session *s)
 static bool crossed_the_close(st_session *s, const st_config *cfg, const st_segment *seg)
 {
     const st_close *c = &s->close;
-    int64_t since = st_elapsed(c->closed_by == ST_SIDE_SERVER ? c->close_ts : c->reply_ts, seg->ts_ns);
+    int64_t since = state_elapsed(c->closed_by == ST_SIDE_SERVER ? c->close_ts : c->reply_ts, seg->ts_ns);
 
     return !close_ended_a_wait(s) && since < cfg->min_timeout_ns;
 }
 
-void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t bytes, unsigned commands,
+void end_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t bytes, unsigned commands,
                      st_note *n)
 {
     if (s->close.late_noted)
@@ -154,16 +145,16 @@ void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg,
     if (s->timeout_start_frame == 0)
         return;
     n->has |= ST_HAS_CLIENT_STALL | ST_HAS_EXCEEDED_BY | ST_HAS_SERVER_TIMEOUT | ST_HAS_IDLE_START;
-    n->client_stall_ns = st_elapsed(s->timeout_start_ts, seg->ts_ns);
+    n->client_stall_ns = state_elapsed(s->timeout_start_ts, seg->ts_ns);
     n->server_timeout_ns = s->timeout_ns;
-    n->exceeded_by_ns = st_elapsed(s->timeout_ns, n->client_stall_ns);
+    n->exceeded_by_ns = state_elapsed(s->timeout_ns, n->client_stall_ns);
     n->idle_start_frame = s->timeout_start_frame;
     /* Without keys, the command the server gave up after is not known
      * once the handshake is over. */
-    if (n->after == ST_AFTER_NONE && s->after != ST_AFTER_NONE && !(s->tls && !s->decrypted && s->ext != NULL &&
-                                                                    s->ext->stage == ST_TLS_DONE))
+    if (n->after == ST_AFTER_NONE && s->after != ST_AFTER_NONE &&
+        !(s->tls && !s->decrypted && tls_stage(s) == ST_TLS_DONE))
         n->after = s->after;
-    st_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, s->timeout_ns, s->timeout_start_ts, n);
+    state_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, s->timeout_ns, s->timeout_start_ts, n);
     n->explain |= ST_EX_STALL;
     if (reuses_pooled(s, commands))
         n->explain |= ST_EX_POOLED;
@@ -174,8 +165,8 @@ void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg,
  * one, ends the session as clients do after 221 (SO_LINGER 0). */
 static bool quick_client_reset(const st_session *s, const st_segment *seg, const st_config *cfg)
 {
-    return s->tls && !s->decrypted && seg->from == ST_SIDE_CLIENT && s->ext != NULL && s->ext->stage == ST_TLS_DONE &&
-           s->ext->owes == ST_SIDE_CLIENT && st_elapsed(s->silence.since_ts, seg->ts_ns) < cfg->min_timeout_ns;
+    return s->tls && !s->decrypted && seg->from == ST_SIDE_CLIENT && tls_stage(s) == ST_TLS_DONE &&
+           tls_owes(s) == ST_SIDE_CLIENT && state_elapsed(s->silence.since_ts, seg->ts_ns) < cfg->min_timeout_ns;
 }
 
 /* A normal end: QUIT and 221; both FINs with no ending reply; a TLS
@@ -183,10 +174,10 @@ static bool quick_client_reset(const st_session *s, const st_segment *seg, const
  * close_notify is how many close), or the client's reset as above. */
 static bool notified(const st_session *s)
 {
-    return s->ext != NULL && (s->ext->records[0].alerted || s->ext->records[1].alerted);
+    return tls_alerted(s);
 }
 
-bool st_ended_normally(const st_session *s)
+bool end_normally(const st_session *s)
 {
     bool no_ending = s->close.reply_frame == 0 && !encrypted_ending(s);
     bool quick = s->ext != NULL && s->ext->quick_reset;
@@ -194,15 +185,15 @@ bool st_ended_normally(const st_session *s)
     return s->goodbye || (no_ending && ((s->dir[0].fin && s->dir[1].fin) || (s->tls && (notified(s) || quick))));
 }
 
-void st_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_note *n)
+void end_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_note *n)
 {
     const st_close *c = &s->close;
     bool normal_end;
 
     if (!s->close.rst_noted && quick_client_reset(s, seg, cfg))
         s->ext->quick_reset = true;
-    normal_end = st_ended_normally(s);
-    st_dir(s, seg->from)->rst = true;
+    normal_end = end_normally(s);
+    state_dir(s, seg->from)->rst = true;
     if (c->rst_noted)
         return;
     if (!normal_end && c->closed_by == ST_SIDE_NONE && c->reply_frame == 0)
@@ -223,7 +214,7 @@ void st_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_no
 /* Resets reaching both ends at once. */
 static bool resets_from_both(const st_session *s, const st_segment *seg, const st_frame *f)
 {
-    return f->had_rst && s->close.rst_from != seg->from && st_elapsed(s->close.rst_ts, seg->ts_ns) <= BOTH_RESETS_NS;
+    return f->had_rst && s->close.rst_from != seg->from && state_elapsed(s->close.rst_ts, seg->ts_ns) <= BOTH_RESETS_NS;
 }
 
 /* A reset after a long silence: resets reaching both ends at once, or one
@@ -240,7 +231,7 @@ static void explain_reset(st_session *s, const st_config *cfg, const st_segment 
         who = ST_GAVE_UP_MIDDLEBOX;
     else
         who = seg->from == ST_SIDE_CLIENT ? ST_GAVE_UP_CLIENT : ST_GAVE_UP_SERVER;
-    st_explain_note(s, cfg, seg, who, gap->idle_ns, s->silence.since_ts, gap);
+    state_explain_note(s, cfg, seg, who, gap->idle_ns, s->silence.since_ts, gap);
     if (both)
         gap->explain |= ST_EX_BOTH_RESET;
     s->ending = who == ST_GAVE_UP_MIDDLEBOX ? ST_END_MIDDLEBOX
@@ -248,7 +239,7 @@ static void explain_reset(st_session *s, const st_config *cfg, const st_segment 
                                             : ST_END_RESET;
 }
 
-void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,
+void end_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,
                     const st_words *w, st_note *gap)
 {
     st_side silent = f->expected;
@@ -258,12 +249,12 @@ void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, 
         return;
     }
     if (seg->from != ST_SIDE_CLIENT || !(f->fin || (silent == ST_SIDE_SERVER && w->quit)))
-        return; /* the dialogue goes on, or the server's close is judged by st_on_fin */
+        return; /* the dialogue goes on, or the server's close is judged by end_on_fin */
     /* A client that closes its own idle connection between commands waited
      * for nothing; one that stops in the middle of a body gave up on it. */
     if (silent == ST_SIDE_CLIENT && f->phase != ST_PHASE_IN_BODY && f->phase != ST_PHASE_IN_BDAT)
         return;
-    st_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, gap->idle_ns, s->silence.since_ts, gap);
+    state_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, gap->idle_ns, s->silence.since_ts, gap);
     if (s->ending == ST_END_OPEN)
         s->ending = ST_END_CLIENT_GAVE_UP;
 }
@@ -274,36 +265,34 @@ void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, 
  * timer explains a reset. */
 static bool client_gives_up(const st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f)
 {
-    int64_t idle = st_elapsed(s->silence.since_ts, seg->ts_ns);
+    int64_t idle = state_elapsed(s->silence.since_ts, seg->ts_ns);
 
     if (seg->from != ST_SIDE_CLIENT || !(f->fin || f->rst) || f->over || f->had_rst || f->expected != ST_SIDE_SERVER)
         return false;
     if (s->silence.since_frame == 0 || !s->silence.start_known || idle < cfg->min_timeout_ns)
         return false;
     return !(f->rst && st_timer_match(ST_GAVE_UP_MIDDLEBOX, ST_MTA_UNKNOWN,
-                                      st_waiting_after(s, ST_SIDE_SERVER), idle) != 0);
+                                      dlg_waiting_after(s, ST_SIDE_SERVER), idle) != 0);
 }
 
 /* A client that gives up however short its wait: a sender's own timer ran
  * out (Postfix's smtp_data_done_timeout, a library's socket timeout).
  * After its end of data the server may still deliver the message, and the
  * client, which never heard so, will send it again. */
-void st_on_client_close(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
+void end_on_client_close(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
 {
     st_after after;
 
     if (!client_gives_up(s, cfg, seg, f))
         return;
-    after = st_waiting_after(s, ST_SIDE_SERVER);
+    after = dlg_waiting_after(s, ST_SIDE_SERVER);
     n->findings |= ST_FIND_CLIENT_GAVE_UP;
-    st_note_interval(s, seg, ST_SIDE_SERVER, after, n);
+    state_note_interval(s, seg, ST_SIDE_SERVER, after, n);
     if (f->rst)
         n->rst_from = ST_SIDE_CLIENT;
-    if (s->ext != NULL && f->phase == ST_PHASE_TLS_HANDSHAKE) {
-        n->has |= ST_HAS_TLS_STAGE;
-        n->tls_stage = s->ext->stage;
-    }
-    st_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, n->idle_ns, s->silence.since_ts, n);
+    if (f->phase == ST_PHASE_TLS_HANDSHAKE)
+        tls_stage_note(s, n);
+    state_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, n->idle_ns, s->silence.since_ts, n);
     if (after == ST_AFTER_END_OF_MESSAGE)
         n->explain |= ST_EX_DUPLICATE;
     if (s->ending == ST_END_OPEN)

@@ -1,14 +1,16 @@
-/* session_steps.h: the steps of the session machine, shared by its files
+/* state.h: the session machine's shared state and helpers, under every layer
  *
- * Internal to the core: session.c dispatches a frame to these steps and
- * tracks TCP; reader.c cuts bytes into lines; dialogue.c reads replies and
- * commands; tls.c follows TLS records; closing.c judges FINs, resets and
- * late data.
+ * Internal to the core.  The machine is cut by layer, each calling only
+ * downwards: the dispatcher (session.c), endings (endings.c), the
+ * dialogue (dialogue.c), TLS records (tls.c), SMTP lines (lines.c), TCP
+ * (tcp.c), and under them all this: the extension few sessions need, what
+ * a frame brought and what its words were, and the helpers that write an
+ * interval or an explanation into a note.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#ifndef SMTP_TIMEOUT_SESSION_STEPS_H
-#define SMTP_TIMEOUT_SESSION_STEPS_H
+#ifndef SMTP_TIMEOUT_STATE_H
+#define SMTP_TIMEOUT_STATE_H
 
 #include "explain.h"
 #include "session.h"
@@ -84,6 +86,7 @@ typedef struct {
     bool     had_rst;        /* a reset came before this frame */
     bool     over;           /* a FIN or an ending reply came before: silences are no gaps */
     bool     unheard;        /* this side speaks without having heard the other's newest run */
+    bool     run_began;      /* ... or this segment begins its own newest run */
     st_side  expected;       /* who owed the next word */
     st_phase phase;          /* the phase the frame found */
 } st_frame;
@@ -96,110 +99,36 @@ typedef struct {
     bool     quit;           /* the client said QUIT */
 } st_words;
 
-static inline int64_t st_elapsed(int64_t from, int64_t to)
+static inline int64_t state_elapsed(int64_t from, int64_t to)
 {
     return to > from ? to - from : 0;
 }
 
-static inline st_direction *st_dir(st_session *s, st_side side)
+static inline st_direction *state_dir(st_session *s, st_side side)
 {
     return &s->dir[side == ST_SIDE_SERVER ? 1 : 0];
 }
 
-static inline st_side st_other(st_side side)
+static inline st_side state_other(st_side side)
 {
     return side == ST_SIDE_SERVER ? ST_SIDE_CLIENT : ST_SIDE_SERVER;
 }
 
+
 /* The session's extension, made on first need; NULL when none can be had. */
-st_session_ext *st_ext(st_session *s, const st_config *cfg);
+st_session_ext *state_ext(st_session *s, const st_config *cfg);
 
-/* ---- reader.c ---- */
-
-typedef struct {
-    const char *text;        /* the line's first bytes, without the line end */
-    size_t      len;         /* bytes in text */
-    size_t      bytes;       /* the whole line on the wire, line end included */
-} st_text_line;
-
-/* The next line of `data` from *pos, carried over from earlier segments
- * where it began there; false when the bytes end inside a line (kept for
- * the next segment) or there are none.  In bytes the capture cut, what is
- * left of the last line counts as a line.  `buf` holds a line put
- * together from a carry. */
-bool st_next_line(st_session *s, const st_config *cfg, st_side side, const uint8_t *data, size_t n, size_t *pos,
-                  bool cut, char *buf, st_text_line *line);
-
-/* Body bytes up to and including a "." line; *eom tells whether it came.
- * Returns the bytes consumed; the message bytes are added to data_bytes. */
-size_t st_scan_body(st_session *s, const uint8_t *data, size_t n, bool *eom);
-
-/* ---- dialogue.c ---- */
-
-st_side st_expected_speaker(const st_session *s);
-st_after st_waiting_after(const st_session *s, st_side silent);
-void st_lose_sync(st_session *s);
-
-/* The SMTP bytes of this frame (plain, or decrypted). */
-void st_read_server_bytes(st_session *s, const st_config *cfg, const st_segment *seg, const uint8_t *data,
-                          size_t n, bool cut, st_words *w, st_note *note);
-void st_read_client_bytes(st_session *s, const st_config *cfg, const uint8_t *data, size_t n, bool cut,
-                          const uint32_t *seq, st_words *w);
-
-/* A body's "." line came, but its bytes are not at hand (held after a
- * hole, now in order). */
-void st_end_body(st_session *s);
-
-/* The first decrypted bytes: the SMTP dialogue starts again inside TLS. */
-void st_restart_inside_tls(st_session *s);
-
-/* ---- tls.c ---- */
-
-/* STARTTLS was accepted, or the connection opens on a TLS port. */
-void st_tls_begin(st_session *s, const st_config *cfg);
-
-/* The TLS records in this frame's new bytes: handshake stages, who owes the
- * next record, alerts; bytes that are no record are left in *plain_at for
- * the SMTP reader (Exim answers in clear inside TLS). */
-void st_read_records(st_session *s, const st_config *cfg, const st_segment *seg, const uint8_t *data, size_t n,
-                     size_t *plain_at, st_words *w);
-
-/* Who owes the next record, by the handshake's stage or the last one. */
-st_side st_tls_expected(const st_session *s);
-
-/* ---- closing.c ---- */
-
-bool st_server_closed(const st_session *s);
-bool st_ended_normally(const st_session *s);
-void st_on_fin(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n);
-void st_on_rst(st_session *s, const st_config *cfg, const st_segment *seg, st_note *n);
-void st_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t bytes, unsigned commands,
-                     st_note *n);
-void st_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,
-                    const st_words *w, st_note *gap);
-void st_on_client_close(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n);
-
-/* ---- tcp.c ---- */
-
-/* New bytes in order, held bytes released, evidence of loss and of a
- * closed window; the receiver's acknowledgements. */
-void st_track_tcp(st_session *s, const st_config *cfg, const st_segment *seg, st_frame *f);
-
-/* New payload ends the silence and starts the next one. */
-void st_mark_last_payload(st_session *s, const st_segment *seg);
-
-/* ---- session.c ---- */
 
 /* A layer could not read what this frame brought (st_unread): the
  * dispatcher says so once a session, in a note of its own. */
-static inline void st_mark_unread(st_session *s, st_unread why)
+static inline void state_mark_unread(st_session *s, st_unread why)
 {
     s->unread_now |= (uint8_t)(1u << why);
 }
 
-void st_note_interval(const st_session *s, const st_segment *seg, st_side silent, st_after after, st_note *n);
-void st_note_server_timeout(st_session *s, st_note *n);
-void st_explain_note(st_session *s, const st_config *cfg, const st_segment *seg, st_gave_up gave_up,
+void state_note_interval(const st_session *s, const st_segment *seg, st_side silent, st_after after, st_note *n);
+void state_note_server_timeout(st_session *s, st_note *n);
+void state_explain_note(st_session *s, const st_config *cfg, const st_segment *seg, st_gave_up gave_up,
                      int64_t timed_ns, int64_t from_ts, st_note *n);
 
 #endif

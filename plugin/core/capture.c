@@ -72,7 +72,7 @@ void st_config_defaults(st_config *cfg, unsigned gap_threshold_s)
     /* 0 would make every frame a gap: one second is the least. */
     cfg->gap_threshold_ns = (int64_t)(gap_threshold_s > 0 ? gap_threshold_s : 1) * NS_PER_S;
     /* No server's timer runs out in less than a second. */
-    cfg->min_timeout_ns = NS_PER_S;
+    cfg->timer_floor_ns = NS_PER_S;
 }
 
 /* ---- endpoints ---- */

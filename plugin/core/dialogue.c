@@ -220,7 +220,7 @@ static int64_t timed_wait(const st_config *cfg, const st_note *n)
 {
     if (n->has & ST_HAS_SERVER_TIMEOUT)
         return n->server_timeout_ns;
-    if (!(n->has & ST_HAS_IDLE) || (n->reply_class == ST_CLASS_TIMEOUT && n->idle_ns < cfg->min_timeout_ns))
+    if (!(n->has & ST_HAS_IDLE) || (n->reply_class == ST_CLASS_TIMEOUT && n->idle_ns < cfg->timer_floor_ns))
         return -1;
     return n->idle_ns;
 }
@@ -241,15 +241,15 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     /* A timeout reply sooner than any server's timer: the capture's clock
      * (one time stamp for every frame) does not show the wait, so no
      * figure is given for it. */
-    if (n->reply_class == ST_CLASS_TIMEOUT && n->has & ST_HAS_IDLE && n->idle_ns < cfg->min_timeout_ns)
+    if (n->reply_class == ST_CLASS_TIMEOUT && n->has & ST_HAS_IDLE && n->idle_ns < cfg->timer_floor_ns)
         n->has &= ~(uint32_t)(ST_HAS_IDLE | ST_HAS_IDLE_START);
     /* A shutdown, a refusal or a full server may speak up during a pause
      * of the client's too: only a timeout reply says its wait ran out. */
-    if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->min_timeout_ns &&
+    if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->timer_floor_ns &&
         n->reply_class == ST_CLASS_TIMEOUT)
         state_note_server_timeout(s, n);
     state_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, timed_wait(cfg, n), s->silence.since_ts, n);
-    s->ending = ST_END_REPLY;
+    state_end(s, ST_END_REPLY);
     s->close.reply_class = n->reply_class;
     s->close.reply_frame = seg->frame;
     s->close.reply_ts = seg->ts_ns;

@@ -43,7 +43,7 @@ static bool is_silent_close(const st_session *s, const st_config *cfg, const st_
     if (seg->from != ST_SIDE_SERVER || s->close.reply_frame != 0 || !(f->expected == ST_SIDE_CLIENT || handshake))
         return false;
     return s->silence.since_frame != 0 && s->silence.start_known &&
-           state_elapsed(s->silence.since_ts, seg->ts_ns) >= cfg->min_timeout_ns;
+           state_elapsed(s->silence.since_ts, seg->ts_ns) >= cfg->timer_floor_ns;
 }
 
 static void silent_close(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
@@ -54,7 +54,7 @@ static void silent_close(st_session *s, const st_config *cfg, const st_segment *
         tls_stage_note(s, n);
     state_note_server_timeout(s, n);
     state_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, n->server_timeout_ns, s->silence.since_ts, n);
-    s->ending = ST_END_SILENT_CLOSE;
+    state_end(s, ST_END_SILENT_CLOSE);
 }
 
 static void encrypted_close(st_session *s, const st_config *cfg, const st_segment *seg, st_note *n)
@@ -65,7 +65,7 @@ static void encrypted_close(st_session *s, const st_config *cfg, const st_segmen
     n->idle_start_frame = s->timeout_start_frame;
     tls_ending_note(s, n);
     state_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, n->server_timeout_ns, s->timeout_start_ts, n);
-    s->ending = ST_END_ENCRYPTED_TIMEOUT;
+    state_end(s, ST_END_ENCRYPTED_TIMEOUT);
 }
 
 void end_on_fin(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f, st_note *n)
@@ -126,7 +126,7 @@ static bool crossed_the_close(st_session *s, const st_config *cfg, const st_segm
     const st_close *c = &s->close;
     int64_t since = state_elapsed(c->closed_by == ST_SIDE_SERVER ? c->close_ts : c->reply_ts, seg->ts_ns);
 
-    return !close_ended_a_wait(s) && since < cfg->min_timeout_ns;
+    return !close_ended_a_wait(s) && since < cfg->timer_floor_ns;
 }
 
 void end_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg, uint32_t bytes, unsigned commands,
@@ -166,7 +166,7 @@ void end_on_late_data(st_session *s, const st_config *cfg, const st_segment *seg
 static bool quick_client_reset(const st_session *s, const st_segment *seg, const st_config *cfg)
 {
     return s->tls && !s->decrypted && seg->from == ST_SIDE_CLIENT && tls_stage(s) == ST_TLS_DONE &&
-           tls_owes(s) == ST_SIDE_CLIENT && state_elapsed(s->silence.since_ts, seg->ts_ns) < cfg->min_timeout_ns;
+           tls_owes(s) == ST_SIDE_CLIENT && state_elapsed(s->silence.since_ts, seg->ts_ns) < cfg->timer_floor_ns;
 }
 
 /* A normal end: QUIT and 221; both FINs with no ending reply; a TLS
@@ -234,9 +234,9 @@ static void explain_reset(st_session *s, const st_config *cfg, const st_segment 
     state_explain_note(s, cfg, seg, who, gap->idle_ns, s->silence.since_ts, gap);
     if (both)
         gap->explain |= ST_EX_BOTH_RESET;
-    s->ending = who == ST_GAVE_UP_MIDDLEBOX ? ST_END_MIDDLEBOX
-              : who == ST_GAVE_UP_CLIENT    ? ST_END_CLIENT_GAVE_UP
-                                            : ST_END_RESET;
+    state_end(s, who == ST_GAVE_UP_MIDDLEBOX ? ST_END_MIDDLEBOX
+                 : who == ST_GAVE_UP_CLIENT  ? ST_END_CLIENT_GAVE_UP
+                                             : ST_END_RESET);
 }
 
 void end_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg, const st_frame *f,
@@ -255,8 +255,7 @@ void end_explain_gap(st_session *s, const st_config *cfg, const st_segment *seg,
     if (silent == ST_SIDE_CLIENT && f->phase != ST_PHASE_IN_BODY && f->phase != ST_PHASE_IN_BDAT)
         return;
     state_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, gap->idle_ns, s->silence.since_ts, gap);
-    if (s->ending == ST_END_OPEN)
-        s->ending = ST_END_CLIENT_GAVE_UP;
+    state_end(s, ST_END_CLIENT_GAVE_UP);
 }
 
 /* Whether the client's FIN or reset ends its own wait for the server: the
@@ -269,7 +268,7 @@ static bool client_gives_up(const st_session *s, const st_config *cfg, const st_
 
     if (seg->from != ST_SIDE_CLIENT || !(f->fin || f->rst) || f->over || f->had_rst || f->expected != ST_SIDE_SERVER)
         return false;
-    if (s->silence.since_frame == 0 || !s->silence.start_known || idle < cfg->min_timeout_ns)
+    if (s->silence.since_frame == 0 || !s->silence.start_known || idle < cfg->timer_floor_ns)
         return false;
     return !(f->rst && st_timer_match(ST_GAVE_UP_MIDDLEBOX, ST_MTA_UNKNOWN,
                                       dlg_waiting_after(s, ST_SIDE_SERVER), idle) != 0);
@@ -295,6 +294,5 @@ void end_on_client_close(st_session *s, const st_config *cfg, const st_segment *
     state_explain_note(s, cfg, seg, ST_GAVE_UP_CLIENT, n->idle_ns, s->silence.since_ts, n);
     if (after == ST_AFTER_END_OF_MESSAGE)
         n->explain |= ST_EX_DUPLICATE;
-    if (s->ending == ST_END_OPEN)
-        s->ending = ST_END_CLIENT_GAVE_UP;
+    state_end(s, ST_END_CLIENT_GAVE_UP);
 }

@@ -51,7 +51,11 @@ typedef struct {
 
 typedef struct {
     int64_t gap_threshold_ns;    /* a silence at least this long is a gap */
-    int64_t min_timeout_ns;      /* a shorter wait is no timeout of a server */
+    /* No timer, a server's or a client's, runs out sooner than this: a
+     * timeout reply, a silent or encrypted close or a client's giving up
+     * after a shorter wait ran out no timer (frames with one time stamp, a
+     * close that crossed the client's data, a client's own quick reset). */
+    int64_t timer_floor_ns;
     const st_dns_log *dns;       /* the capture's DNS traffic so far, or NULL */
     /* Zeroed memory that lives as long as the session, for what few
      * sessions need (a line cut across segments, TLS records, a sequence

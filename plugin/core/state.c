@@ -43,13 +43,42 @@ void state_note_interval(const st_session *s, const st_segment *seg, st_side sil
     }
 }
 
+void state_server_timed_out(st_session *s, int64_t idle_ns)
+{
+    s->timeout_ns = idle_ns;
+    s->timeout_start_ts = s->silence.since_ts;
+    s->timeout_start_frame = s->silence.since_frame;
+}
+
 void state_note_server_timeout(st_session *s, st_note *n)
 {
     n->has |= ST_HAS_SERVER_TIMEOUT;
     n->server_timeout_ns = n->idle_ns;
-    s->timeout_ns = n->idle_ns;
-    s->timeout_start_ts = s->silence.since_ts;
-    s->timeout_start_frame = s->silence.since_frame;
+    state_server_timed_out(s, n->idle_ns);
+}
+
+#define ANY_ENDING ((1u << ST_END_COUNT) - 1)
+
+/* Which earlier endings each ending replaces.  The server's own ending
+ * (its reply, its silent or encrypted close) and the verdict on a silence
+ * that a reset ended (a middlebox's, the client's or the server's) stand
+ * over anything before them; a client that gives up with a FIN, a QUIT or
+ * its close ends only a session nothing else had ended: after the server
+ * gave up, the client's close is part of that story.  ST_END_OK and
+ * ST_END_OPEN are never written: the summary tells them from the close. */
+static const uint16_t replaces[ST_END_COUNT] = {
+    [ST_END_REPLY] = ANY_ENDING,
+    [ST_END_SILENT_CLOSE] = ANY_ENDING,
+    [ST_END_ENCRYPTED_TIMEOUT] = ANY_ENDING,
+    [ST_END_MIDDLEBOX] = ANY_ENDING,
+    [ST_END_RESET] = ANY_ENDING,
+    [ST_END_CLIENT_GAVE_UP] = 1u << ST_END_OPEN,
+};
+
+void state_end(st_session *s, st_ending ending)
+{
+    if ((unsigned)ending < ST_END_COUNT && replaces[ending] & (1u << s->ending))
+        s->ending = (uint8_t)ending;
 }
 
 void state_explain_note(st_session *s, const st_config *cfg, const st_segment *seg, st_gave_up gave_up,

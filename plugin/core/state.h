@@ -128,6 +128,14 @@ static inline void state_mark_unread(st_session *s, st_unread why)
 
 void state_note_interval(const st_session *s, const st_segment *seg, st_side silent, st_after after, st_note *n);
 void state_note_server_timeout(st_session *s, st_note *n);
+
+/* The one writer of the server's timeout: the silence that ran out after
+ * IDLE_NS (its start is the silence's), kept for the late data's figures. */
+void state_server_timed_out(st_session *s, int64_t idle_ns);
+
+/* The one writer of how a session ended (st_session.ending), by the table
+ * in state.c: what ending may replace which. */
+void state_end(st_session *s, st_ending ending);
 void state_explain_note(st_session *s, const st_config *cfg, const st_segment *seg, st_gave_up gave_up,
                      int64_t timed_ns, int64_t from_ts, st_note *n);
 

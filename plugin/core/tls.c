@@ -124,13 +124,11 @@ static void ending_record(st_session *s, const st_config *cfg, st_session_ext *x
     int64_t idle = state_elapsed(s->silence.since_ts, seg->ts_ns);
 
     if (x->ending_records == 0) {
-        if (!s->synced || !s->silence.start_known || s->silence.since_frame == 0 || idle < cfg->min_timeout_ns)
+        if (!s->synced || !s->silence.start_known || s->silence.since_frame == 0 || idle < cfg->timer_floor_ns)
             return;
         x->ending_frame = seg->frame;
         x->ending_idle_ns = idle;
-        s->timeout_ns = idle;
-        s->timeout_start_ts = s->silence.since_ts;
-        s->timeout_start_frame = s->silence.since_frame;
+        state_server_timed_out(s, idle);
     }
     if (x->ending_records < 2)
         x->ending_sizes[x->ending_records] = len;

@@ -161,6 +161,31 @@ static void test_dialogue_alone(void)
     g_assert_false(end_server_closed(&s));
 }
 
+/* One writer of the ending, by its table: the server's own ending stands
+ * over a client's giving up; a client's giving up ends only an open one. */
+static void test_endings_table(void)
+{
+    st_session s;
+
+    st_session_init(&s);
+    state_end(&s, ST_END_CLIENT_GAVE_UP);
+    g_assert_cmpuint(s.ending, ==, ST_END_CLIENT_GAVE_UP);
+    state_end(&s, ST_END_REPLY);
+    g_assert_cmpuint(s.ending, ==, ST_END_REPLY);
+    state_end(&s, ST_END_CLIENT_GAVE_UP);
+    g_assert_cmpuint(s.ending, ==, ST_END_REPLY);
+    state_end(&s, ST_END_MIDDLEBOX);
+    g_assert_cmpuint(s.ending, ==, ST_END_MIDDLEBOX);
+    state_end(&s, ST_END_COUNT);
+    g_assert_cmpuint(s.ending, ==, ST_END_MIDDLEBOX);
+    s.silence.since_ts = 5;
+    s.silence.since_frame = 7;
+    state_server_timed_out(&s, 300);
+    g_assert_cmpint(s.timeout_ns, ==, 300);
+    g_assert_cmpint(s.timeout_start_ts, ==, 5);
+    g_assert_cmpuint(s.timeout_start_frame, ==, 7);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -168,5 +193,6 @@ int main(int argc, char **argv)
     g_test_add_func("/layers/lines_carry_and_loss", test_lines_carry_and_loss);
     g_test_add_func("/layers/tls_stage_and_forgotten_run", test_tls_stage_and_forgotten_run);
     g_test_add_func("/layers/dialogue_alone", test_dialogue_alone);
+    g_test_add_func("/layers/endings_table", test_endings_table);
     return g_test_run();
 }

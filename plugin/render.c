@@ -272,8 +272,8 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
     if (n->has & ST_HAS_REPLY_FRAME)
         add_frame(tree, hf_reply_frame, tvb, n->reply_frame);
     if (n->findings & ST_FIND_IDLE_START) {
-        add_time(tree, hf_silence, tvb, n->silence_ns);
-        add_frame(tree, hf_silence_until, tvb, n->silence_end_frame);
+        add_time(tree, hf_silence, tvb, n->begins.ns);
+        add_frame(tree, hf_silence_until, tvb, n->begins.until_frame);
     }
     add_tls_fields(tree, tvb, n);
     add_unread(tree, tvb, n);

@@ -18,69 +18,129 @@ static bool handshake_stalled(const st_evidence *ev)
     return ev->tls && !ev->decrypted && ev->tls_stage != ST_TLS_NONE && ev->tls_stage != ST_TLS_DONE;
 }
 
-/* The cause, from the strongest evidence down: a firewall rewriting SMTP
- * explains everything; a refusal is no wait; full-size segments lost, a
- * TLS handshake left unfinished, a closed window, the sender's DNS and
- * lost small segments each explain a silence; else whoever owed the next
- * word. */
-static st_cause pick_cause(const st_note *n, st_gave_up gave_up, const st_evidence *ev)
-{
-    bool timeout = n->has & ST_HAS_SERVER_TIMEOUT || n->reply_class == ST_CLASS_TIMEOUT ||
-                   gave_up != ST_GAVE_UP_SERVER || !(n->findings & ST_FIND_REPLY);
-    /* Data after the close ends the client's own silence. */
-    st_side silent = n->findings & ST_FIND_DATA_AFTER_CLOSE ? ST_SIDE_CLIENT : (st_side)n->silent_side;
+/* What a cause's row is judged on: the note, who gave up, the evidence,
+ * and who was silent (data after the close ends the client's own
+ * silence). */
+typedef struct {
+    const st_note     *n;
+    st_gave_up         gave_up;
+    const st_evidence *ev;
+    st_side            silent;
+} cause_facts;
 
-    if (ev->inspected)
-        return ST_CAUSE_SMTP_INSPECTION;
-    if (!timeout)
-        return ST_CAUSE_UNKNOWN;
-    if (ev->retrans_full >= 2 || ev->hole >= ST_FULL_SIZE_MIN)
-        return ST_CAUSE_MTU_BLACKHOLE;
-    if (handshake_stalled(ev))
-        return ST_CAUSE_TLS_STALL;
-    if (ev->zero_window_ns > 0)
-        return ST_CAUSE_ZERO_WINDOW;
-    if (st_dns_stalled(&ev->dns) && silent != ST_SIDE_SERVER)
-        return ST_CAUSE_DNS_LOOKUP;
-    if (ev->retrans >= 2 || ev->hole > 0)
-        return ST_CAUSE_PACKET_LOSS;
-    if (silent == ST_SIDE_CLIENT)
-        return ST_CAUSE_CLIENT_IDLE;
-    if (silent == ST_SIDE_SERVER)
-        return ST_CAUSE_SERVER_SLOW;
-    return ST_CAUSE_UNKNOWN;
+static bool by_inspection(const cause_facts *f)
+{
+    return f->ev->inspected;
 }
 
-/* The figures that back the cause up. */
-static void keep_evidence(st_note *n, const st_evidence *ev)
+/* A refusal, a shutdown or a full server is no wait: no cause of one. */
+static bool no_wait(const cause_facts *f)
 {
-    n->ev_count = n->ev_answered = n->ev_failed = n->ev_unanswered = 0;
-    n->ev_ns = 0;
-    n->ev_bytes = 0;
-    n->ev_side = ST_SIDE_NONE;
-    switch (n->cause) {
-    case ST_CAUSE_DNS_LOOKUP:
-        n->ev_count = ev->dns.queries;
-        n->ev_answered = ev->dns.answers;
-        n->ev_failed = ev->dns.failures;
-        n->ev_unanswered = ev->dns.unanswered;
-        n->ev_ns = ev->dns.slowest_ns;
-        break;
-    case ST_CAUSE_MTU_BLACKHOLE:
-    case ST_CAUSE_PACKET_LOSS:
-        n->ev_count = n->cause == ST_CAUSE_MTU_BLACKHOLE ? ev->retrans_full : ev->retrans;
-        n->ev_bytes = ev->hole;
-        n->ev_side = (uint8_t)ev->hole_side;
-        break;
-    case ST_CAUSE_TLS_STALL:
-        n->has |= ST_HAS_TLS_STAGE;
-        n->tls_stage = ev->tls_stage;
-        break;
-    case ST_CAUSE_ZERO_WINDOW:
-        n->ev_ns = ev->zero_window_ns;
-        break;
-    default:
-        break;
+    const st_note *n = f->n;
+
+    return !(n->has & ST_HAS_SERVER_TIMEOUT || n->reply_class == ST_CLASS_TIMEOUT ||
+             f->gave_up != ST_GAVE_UP_SERVER || !(n->findings & ST_FIND_REPLY));
+}
+
+static bool by_full_size_loss(const cause_facts *f)
+{
+    return f->ev->retrans_full >= 2 || f->ev->hole >= ST_FULL_SIZE_MIN;
+}
+
+static bool by_tls_stall(const cause_facts *f)
+{
+    return handshake_stalled(f->ev);
+}
+
+static bool by_closed_window(const cause_facts *f)
+{
+    return f->ev->zero_window_ns > 0;
+}
+
+static bool by_dns(const cause_facts *f)
+{
+    return st_dns_stalled(&f->ev->dns) && f->silent != ST_SIDE_SERVER;
+}
+
+static bool by_loss(const cause_facts *f)
+{
+    return f->ev->retrans >= 2 || f->ev->hole > 0;
+}
+
+static bool client_silent(const cause_facts *f)
+{
+    return f->silent == ST_SIDE_CLIENT;
+}
+
+static bool server_silent(const cause_facts *f)
+{
+    return f->silent == ST_SIDE_SERVER;
+}
+
+static void dns_evidence(st_note *n, const st_evidence *ev)
+{
+    n->evidence.dns.queries = ev->dns.queries;
+    n->evidence.dns.answered = ev->dns.answers;
+    n->evidence.dns.failed = ev->dns.failures;
+    n->evidence.dns.unanswered = ev->dns.unanswered;
+    n->evidence.dns.slowest_ns = ev->dns.slowest_ns;
+}
+
+static void loss_evidence(st_note *n, const st_evidence *ev)
+{
+    n->evidence.loss.resent = n->cause == ST_CAUSE_MTU_BLACKHOLE ? ev->retrans_full : ev->retrans;
+    n->evidence.loss.hole_bytes = ev->hole;
+    n->evidence.loss.side = (uint8_t)ev->hole_side;
+}
+
+static void tls_evidence(st_note *n, const st_evidence *ev)
+{
+    n->has |= ST_HAS_TLS_STAGE;
+    n->tls_stage = ev->tls_stage;
+}
+
+static void window_evidence(st_note *n, const st_evidence *ev)
+{
+    n->evidence.window.closed_ns = ev->zero_window_ns;
+}
+
+/* The causes, in their precedence (explanations.md): the first row whose
+ * test holds names the cause, and its evidence goes into the note.  A
+ * firewall rewriting SMTP explains everything; a refusal is no wait;
+ * full-size segments lost, a TLS handshake left unfinished, a closed
+ * window, the sender's DNS and lost small segments each explain a silence;
+ * else whoever owed the next word. */
+static const struct {
+    st_cause cause;
+    bool (*holds)(const cause_facts *f);
+    void (*evidence)(st_note *n, const st_evidence *ev);
+} causes[] = {
+    { ST_CAUSE_SMTP_INSPECTION, by_inspection, NULL },
+    { ST_CAUSE_UNKNOWN, no_wait, NULL },
+    { ST_CAUSE_MTU_BLACKHOLE, by_full_size_loss, loss_evidence },
+    { ST_CAUSE_TLS_STALL, by_tls_stall, tls_evidence },
+    { ST_CAUSE_ZERO_WINDOW, by_closed_window, window_evidence },
+    { ST_CAUSE_DNS_LOOKUP, by_dns, dns_evidence },
+    { ST_CAUSE_PACKET_LOSS, by_loss, loss_evidence },
+    { ST_CAUSE_CLIENT_IDLE, client_silent, NULL },
+    { ST_CAUSE_SERVER_SLOW, server_silent, NULL },
+};
+
+/* The cause and the figures that back it up. */
+static void pick_cause(st_note *n, st_gave_up gave_up, const st_evidence *ev)
+{
+    cause_facts f = { n, gave_up, ev,
+                      n->findings & ST_FIND_DATA_AFTER_CLOSE ? ST_SIDE_CLIENT : (st_side)n->silent_side };
+
+    memset(&n->evidence, 0, sizeof(n->evidence));
+    n->cause = ST_CAUSE_UNKNOWN;
+    for (size_t i = 0; i < sizeof(causes) / sizeof(causes[0]); i++) {
+        if (causes[i].holds(&f)) {
+            n->cause = (uint8_t)causes[i].cause;
+            if (causes[i].evidence != NULL)
+                causes[i].evidence(n, ev);
+            return;
+        }
     }
 }
 
@@ -88,13 +148,12 @@ void st_explain(st_note *n, st_gave_up gave_up, st_mta mta, int64_t timed_ns, co
 {
     n->has |= ST_HAS_EXPLANATION;
     n->gave_up = (uint8_t)gave_up;
-    n->cause = (uint8_t)pick_cause(n, gave_up, ev);
+    pick_cause(n, gave_up, ev);
     n->timed_ns = timed_ns > 0 ? timed_ns : 0;
     n->explain &= (uint8_t)~ST_EX_UNTIMED;
     if (timed_ns < 0)
         n->explain |= ST_EX_UNTIMED;
     n->timer = timed_ns < 0 ? 0 : st_timer_match(gave_up, mta, (st_after)n->after, timed_ns);
-    keep_evidence(n, ev);
     if (gave_up == ST_GAVE_UP_SERVER && n->has & ST_HAS_SERVER_TIMEOUT &&
         n->server_timeout_ns < (int64_t)RFC_SERVER_MIN_S * NS_PER_S - NS_PER_S)
         n->explain |= ST_EX_BELOW_RFC;

@@ -29,7 +29,10 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
         .name = "postfix",
         .marks = LIST("ESMTP Postfix", "Error: timeout exceeded", "All server ports are busy"),
         .timers = { { "Postfix smtpd_timeout default (300 s)", 300 },
-                    { "Postfix smtpd_timeout under stress (10 s)", 10, true } },
+                    { "Postfix smtpd_timeout under stress (10 s)", 10,
+                      "Fix the server first: Postfix is likely in stress mode (a 10 s timeout); raise its process "
+                      "limit (default_process_limit, or maxproc of the smtp service in master.cf) rather than "
+                      "smtpd_timeout" } },
         .setting = "Postfix smtpd_timeout",
         .set_to = "postconf -e smtpd_timeout={value}s",
         .tls_setting = "Postfix smtpd_starttls_timeout",
@@ -220,9 +223,14 @@ const char *st_timer_text(uint8_t id)
 
 bool st_timer_is_stress(uint8_t id)
 {
+    return st_timer_advice(id) != NULL;
+}
+
+const char *st_timer_advice(uint8_t id)
+{
     const st_timer_default *t = server_timer(id);
 
-    return t != NULL && t->stress;
+    return t != NULL ? t->advice : NULL;
 }
 
 const char *st_client_settings(st_after after)

@@ -38,7 +38,9 @@ typedef enum { ST_UNITS_SECONDS, ST_UNITS_HMS, ST_UNITS_MS } st_units;
 typedef struct {
     const char *text;            /* "Postfix smtpd_timeout default (300 s)" */
     uint16_t    seconds;         /* 0 ends the list */
-    bool        stress;          /* Postfix's value under stress: its process limit is to blame */
+    /* What to change when a wait matches this default, when it is not the
+     * timeout itself (Postfix under stress: its process limit), or NULL. */
+    const char *advice;
 } st_timer_default;
 
 #define ST_MTA_TIMERS 3
@@ -72,6 +74,9 @@ st_mta st_recognise_mta(const st_reply *reply);
 uint8_t st_timer_match(st_gave_up side, st_mta mta, st_after after, int64_t ns);
 const char *st_timer_text(uint8_t id);
 bool st_timer_is_stress(uint8_t id);
+
+/* The advice of a server's default timer (st_timer_default.advice), or NULL. */
+const char *st_timer_advice(uint8_t id);
 
 /* The client settings that bound its wait for a reply to this command,
  * across the common senders. */

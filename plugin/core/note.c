@@ -68,13 +68,7 @@ static void merge_explanation(st_note *into, const st_note *from)
     into->cause = from->cause;
     into->timer = from->timer;
     into->explain = from->explain;
-    into->ev_count = from->ev_count;
-    into->ev_answered = from->ev_answered;
-    into->ev_failed = from->ev_failed;
-    into->ev_unanswered = from->ev_unanswered;
-    into->ev_side = from->ev_side;
-    into->ev_bytes = from->ev_bytes;
-    into->ev_ns = from->ev_ns;
+    into->evidence = from->evidence;
     into->timed_ns = from->timed_ns;
 }
 
@@ -118,9 +112,7 @@ static void merge_findings(st_note *into, const st_note *from, uint32_t new_find
     if (new_findings & ST_FIND_UNREAD)
         into->unread = from->unread;
     if (new_findings & ST_FIND_IDLE_START) {
-        into->silence_side = from->silence_side;
-        into->silence_ns = from->silence_ns;
-        into->silence_end_frame = from->silence_end_frame;
+        into->begins = from->begins;
     }
 }
 

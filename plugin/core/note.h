@@ -138,13 +138,40 @@ enum {
     ST_EX_DUPLICATE  = 1u << 7, /* the client gave up on the reply to its end of data: it may send the message again */
 };
 
+/* The figures behind an explanation's cause, each read by its cause
+ * (st_note.cause) and by no other. */
+typedef union {
+    struct {                     /* ST_CAUSE_DNS_LOOKUP */
+        uint16_t queries;        /* the client's queries during the silence */
+        uint16_t answered;       /* answers without error (NXDOMAIN too) */
+        uint16_t failed;         /* error answers (SERVFAIL, REFUSED...) */
+        uint16_t unanswered;     /* queries with no answer in the silence */
+        int64_t  slowest_ns;     /* the slowest answer */
+    } dns;
+    struct {                     /* ST_CAUSE_MTU_BLACKHOLE, ST_CAUSE_PACKET_LOSS */
+        uint16_t resent;         /* segments sent again (full-size ones, for an MTU black hole) */
+        uint8_t  side;           /* st_side whose segments were lost */
+        uint32_t hole_bytes;     /* the bytes a sequence hole left out */
+    } loss;
+    struct {                     /* ST_CAUSE_ZERO_WINDOW */
+        int64_t  closed_ns;      /* how long the server's window stayed closed */
+    } window;
+} st_cause_evidence;
+
+/* The silence that begins after a frame (ST_FIND_IDLE_START), written back
+ * to that frame once it ended: whose it is, when it ended, how long. */
+typedef struct {
+    uint8_t  side;               /* st_side that stayed silent */
+    uint32_t until_frame;        /* the frame that ended it */
+    int64_t  ns;                 /* how long it lasted */
+} st_silence_begins;
+
 typedef struct {
     uint32_t findings;           /* st_finding bits */
     uint32_t has;                /* st_has bits */
     uint8_t  silent_side;        /* st_side expected to speak during the interval */
     uint8_t  after;              /* st_after */
     uint8_t  rst_from;           /* st_side; with ST_FIND_CLIENT_GAVE_UP, CLIENT when it reset */
-    uint8_t  silence_side;       /* ST_FIND_IDLE_START: who stayed silent */
     uint8_t  reply_class;        /* st_reply_class, with ST_FIND_REPLY */
     uint8_t  mta;                /* st_mta: the server software, as far as known */
     uint8_t  tls_stage;          /* st_tls_stage, with ST_HAS_TLS_STAGE */
@@ -159,25 +186,18 @@ typedef struct {
     uint32_t idle_start_frame;
     uint32_t close_frame;
     uint32_t reply_frame;        /* the 421 (or other timeout reply) */
-    uint32_t silence_end_frame;  /* ST_FIND_IDLE_START: the frame that ended it */
     int64_t  idle_ns;
     int64_t  server_timeout_ns;
     int64_t  client_stall_ns;
     int64_t  exceeded_by_ns;
     int64_t  since_close_ns;
-    int64_t  silence_ns;         /* ST_FIND_IDLE_START: how long it lasted */
+    st_silence_begins begins;    /* ST_FIND_IDLE_START: the silence that begins after this frame */
     /* ST_HAS_EXPLANATION */
     uint8_t  gave_up;            /* st_gave_up */
     uint8_t  cause;              /* st_cause */
     uint8_t  timer;              /* a known default that matches (mta.h), or 0 */
     uint8_t  explain;            /* ST_EX_* */
-    uint16_t ev_count;           /* DNS queries or retransmissions, by cause */
-    uint16_t ev_answered;        /* DNS answers */
-    uint16_t ev_failed;          /* DNS error answers */
-    uint16_t ev_unanswered;      /* DNS queries with no answer in the silence */
-    uint8_t  ev_side;            /* st_side whose segments were lost (MTU black hole, loss) */
-    uint32_t ev_bytes;           /* the bytes a sequence hole left out */
-    int64_t  ev_ns;              /* how long the window stayed closed; the slowest DNS answer */
+    st_cause_evidence evidence;  /* the figures behind the cause, read by the cause */
     int64_t  timed_ns;           /* the interval the timer that ran out measured */
     /* Last, so that clearing a note (every frame, three times) need not
      * clear its bytes. */

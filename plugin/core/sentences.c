@@ -240,9 +240,9 @@ void st_message_idle_start(const st_note *note, char *buf, size_t size)
 {
     char idle[32];
 
-    st_format_duration(note->silence_ns, idle, sizeof(idle));
+    st_format_duration(note->begins.ns, idle, sizeof(idle));
     g_snprintf(buf, (gulong)size, "Idle interval starts here: the %s stayed silent for %s, until frame %u",
-               st_side_name((st_side)note->silence_side), idle, note->silence_end_frame);
+               st_side_name((st_side)note->begins.side), idle, note->begins.until_frame);
 }
 
 /* What the analysis could not read, each reason in words. */
@@ -284,21 +284,22 @@ void st_dns_summary(const st_note *n, char *buf, size_t size)
     const char *sep = "";
 
     buf[0] = '\0';
-    if (n->ev_answered == 0 && n->ev_failed == 0) {
+    if (n->evidence.dns.answered == 0 && n->evidence.dns.failed == 0) {
         g_strlcpy(buf, "none answered", size);
         return;
     }
-    if (n->ev_unanswered > 0) {
-        g_snprintf(buf, (gulong)size, "%u unanswered", n->ev_unanswered);
+    if (n->evidence.dns.unanswered > 0) {
+        g_snprintf(buf, (gulong)size, "%u unanswered", n->evidence.dns.unanswered);
         sep = ", ";
     }
-    if (n->ev_failed > 0) {
-        g_snprintf(buf + strlen(buf), (gulong)(size - strlen(buf)), "%s%u failed", sep, n->ev_failed);
+    if (n->evidence.dns.failed > 0) {
+        g_snprintf(buf + strlen(buf), (gulong)(size - strlen(buf)), "%s%u failed", sep, n->evidence.dns.failed);
         sep = ", ";
     }
-    if (n->ev_answered > 0)
-        g_snprintf(buf + strlen(buf), (gulong)(size - strlen(buf)), "%s%u answered", sep, n->ev_answered);
-    st_format_duration(n->ev_ns, t, sizeof(t));
+    if (n->evidence.dns.answered > 0)
+        g_snprintf(buf + strlen(buf), (gulong)(size - strlen(buf)), "%s%u answered", sep,
+                   n->evidence.dns.answered);
+    st_format_duration(n->evidence.dns.slowest_ns, t, sizeof(t));
     g_snprintf(buf + strlen(buf), (gulong)(size - strlen(buf)), "; the slowest answer after %s", t);
 }
 
@@ -329,23 +330,24 @@ static void evidence(const st_note *n, char *buf, size_t size)
     switch ((st_cause)n->cause) {
     case ST_CAUSE_DNS_LOOKUP:
         st_dns_summary(n, summary, sizeof(summary));
-        g_snprintf(buf, (gulong)size, "%u DNS %s from the client during the silence, %s", n->ev_count,
-                   n->ev_count == 1 ? "query" : "queries", summary);
+        g_snprintf(buf, (gulong)size, "%u DNS %s from the client during the silence, %s",
+                   n->evidence.dns.queries, n->evidence.dns.queries == 1 ? "query" : "queries", summary);
         break;
     case ST_CAUSE_MTU_BLACKHOLE:
-        if (n->ev_bytes >= ST_FULL_SIZE_MIN)
+        if (n->evidence.loss.hole_bytes >= ST_FULL_SIZE_MIN)
             g_snprintf(buf, (gulong)size, "%u bytes of the %s's segments never arrived, and its peer never "
-                       "acknowledged them", n->ev_bytes, st_side_name((st_side)n->ev_side));
+                       "acknowledged them", n->evidence.loss.hole_bytes,
+                       st_side_name((st_side)n->evidence.loss.side));
         else
             g_snprintf(buf, (gulong)size, "full-size %s segments sent again %u times and never answered",
-                       n->ev_side == ST_SIDE_SERVER ? "server" : "client", n->ev_count);
+                       n->evidence.loss.side == ST_SIDE_SERVER ? "server" : "client", n->evidence.loss.resent);
         break;
     case ST_CAUSE_ZERO_WINDOW:
-        st_format_duration(n->ev_ns, t, sizeof(t));
+        st_format_duration(n->evidence.window.closed_ns, t, sizeof(t));
         g_snprintf(buf, (gulong)size, "the server advertised a zero window for %s", t);
         break;
     case ST_CAUSE_PACKET_LOSS:
-        g_snprintf(buf, (gulong)size, "%u segments sent again during the silence", n->ev_count);
+        g_snprintf(buf, (gulong)size, "%u segments sent again during the silence", n->evidence.loss.resent);
         break;
     case ST_CAUSE_TLS_STALL:
         tls_evidence(n, buf, size);

@@ -96,12 +96,13 @@ static const char *tls_setting(st_mta mta)
 static void hint_dns(const st_note *n, const char *rest, char *buf, size_t size)
 {
     char summary[128];
-    bool failed = n->ev_unanswered == 0 && n->ev_failed > 0 && n->ev_ns < ST_DNS_SLOW_NS;
+    bool failed = n->evidence.dns.unanswered == 0 && n->evidence.dns.failed > 0 &&
+                  n->evidence.dns.slowest_ns < ST_DNS_SLOW_NS;
 
     st_dns_summary(n, summary, sizeof(summary));
     g_snprintf(buf, (gulong)size, "Fix the sender first: %s (%u %s, %s)%s",
-               failed ? "its DNS lookups failed" : "it was waiting for DNS", n->ev_count,
-               n->ev_count == 1 ? "query" : "queries", summary, rest);
+               failed ? "its DNS lookups failed" : "it was waiting for DNS", n->evidence.dns.queries,
+               n->evidence.dns.queries == 1 ? "query" : "queries", summary, rest);
 }
 
 /* The hints that need figures of the note. */
@@ -138,13 +139,13 @@ static void hint_with_figures(const st_note *n, const st_advice *a, const char *
                    "it silent (a milter, a content filter, the application)%s", after, rest);
         break;
     case ST_FIX_SERVER_READING:
-        st_format_duration(n->ev_ns, t, sizeof(t));
+        st_format_duration(n->evidence.window.closed_ns, t, sizeof(t));
         g_snprintf(buf, (gulong)size, "Fix the server first: it stopped reading (zero window for %s); check its "
                    "load, disk and content filters", t);
         break;
     case ST_FIX_PATH_LOSS:
         g_snprintf(buf, (gulong)size, "Fix the network path first: %u segments were sent again during the silence",
-                   n->ev_count);
+                   n->evidence.loss.resent);
         break;
     case ST_FIX_TLS:
         g_snprintf(buf, (gulong)size, "Fix the TLS negotiation first: check TLS versions and ciphers on both sides, "
@@ -167,9 +168,8 @@ static void hint_with_figures(const st_note *n, const st_advice *a, const char *
 static const char *fixed_hint(const st_note *n, st_fix fix)
 {
     switch (fix) {
-    case ST_FIX_SERVER_STRESS:
-        return "Fix the server first: Postfix is likely in stress mode (a 10 s timeout); raise its process limit "
-               "(default_process_limit, or maxproc of the smtp service in master.cf) rather than smtpd_timeout";
+    case ST_FIX_SERVER_STRESS: /* the matched default's own advice, a row of mta.c */
+        return st_timer_advice(n->timer);
     case ST_FIX_PATH_MTU:
         return "Fix the network path first: full-size segments do not get through (an MTU black hole); allow ICMP "
                "fragmentation-needed on the path or clamp the TCP MSS";

@@ -91,7 +91,7 @@ void st_tag_idle_start(const st_note *note, char *buf, size_t size)
 {
     char t[32];
 
-    st_format_duration(note->silence_ns, t, sizeof(t));
+    st_format_duration(note->begins.ns, t, sizeof(t));
     g_snprintf(buf, (gulong)size, "[SMTP idle %s from here]", t);
 }
 

@@ -197,9 +197,9 @@ static void note_idle_start(const st_note *n, const st_segment *seg, st_note *ea
         return;
     st_note_clear(earlier);
     earlier->findings = ST_FIND_IDLE_START;
-    earlier->silence_side = n->silent_side;
-    earlier->silence_ns = n->idle_ns;
-    earlier->silence_end_frame = seg->frame;
+    earlier->begins.side = n->silent_side;
+    earlier->begins.ns = n->idle_ns;
+    earlier->begins.until_frame = seg->frame;
     *earlier_frame = n->idle_start_frame;
 }
 

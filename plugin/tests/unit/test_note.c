@@ -34,9 +34,9 @@ static void test_merge_keeps_both_findings(void)
     a.idle_start_frame = 7;
     a.silent_side = ST_SIDE_CLIENT;
     b.findings = ST_FIND_IDLE_START;
-    b.silence_side = ST_SIDE_SERVER;
-    b.silence_ns = 30000000000LL;
-    b.silence_end_frame = 20;
+    b.begins.side = ST_SIDE_SERVER;
+    b.begins.ns = 30000000000LL;
+    b.begins.until_frame = 20;
     st_note_merge(&a, &b);
     g_assert_cmpuint(a.findings, ==, ST_FIND_GAP | ST_FIND_IDLE_START);
     st_say_message(&a, ST_FIND_GAP, msg, sizeof(msg));

@@ -54,10 +54,10 @@ static void test_each_fix(void)
     assert_hint(&n, ST_FIX_INSPECTION, "Turn off SMTP inspection on the firewall first (Cisco ASA: no inspect esmtp, "
                 "PIX: no fixup protocol smtp 25): it masks the banner and rewrites commands");
     n = explained(ST_CAUSE_PACKET_LOSS, ST_GAVE_UP_CLIENT, ST_MTA_UNKNOWN);
-    n.ev_count = 3;
+    n.evidence.loss.resent = 3;
     assert_hint(&n, ST_FIX_PATH_LOSS, "Fix the network path first: 3 segments were sent again during the silence");
     n = explained(ST_CAUSE_ZERO_WINDOW, ST_GAVE_UP_CLIENT, ST_MTA_UNKNOWN);
-    n.ev_ns = 170 * S;
+    n.evidence.window.closed_ns = 170 * S;
     assert_hint(&n, ST_FIX_SERVER_READING, "Fix the server first: it stopped reading (zero window for 170.000 s); "
                 "check its load, disk and content filters");
     n = explained(ST_CAUSE_SERVER_SLOW, ST_GAVE_UP_CLIENT, ST_MTA_UNKNOWN);
@@ -187,9 +187,9 @@ static void test_each_finding(void)
                  "Server reset the connection 30.527 s after the close in frame 866 (421 reply in frame 865)",
                  "[RST after close]");
     n = article(ST_FIND_IDLE_START);
-    n.silence_side = ST_SIDE_CLIENT;
-    n.silence_ns = 59953550000;
-    n.silence_end_frame = 865;
+    n.begins.side = ST_SIDE_CLIENT;
+    n.begins.ns = 59953550000;
+    n.begins.until_frame = 865;
     assert_words(&n, ST_FIND_IDLE_START,
                  "Idle interval starts here: the client stayed silent for 59.954 s, until frame 865",
                  "[SMTP idle 59.954 s from here]");
@@ -270,10 +270,13 @@ static void test_each_cause_evidence(void)
         if (cases[i].tls_stage != ST_TLS_NONE)
             n.has |= ST_HAS_TLS_STAGE;
         n.tls_stage = cases[i].tls_stage;
-        n.ev_side = cases[i].ev_side;
-        n.ev_count = cases[i].ev_count;
-        n.ev_bytes = cases[i].ev_bytes;
-        n.ev_ns = 170 * S;
+        if (cases[i].cause == ST_CAUSE_ZERO_WINDOW) {
+            n.evidence.window.closed_ns = 170 * S;
+        } else {
+            n.evidence.loss.side = cases[i].ev_side;
+            n.evidence.loss.resent = cases[i].ev_count;
+            n.evidence.loss.hole_bytes = cases[i].ev_bytes;
+        }
         n.explain = cases[i].explain;
         st_say_explanation(&n, buf, sizeof(buf));
         g_assert_cmpstr(buf, ==, cases[i].text);
@@ -326,10 +329,10 @@ static void test_explanation_forms(void)
     g_assert_cmpstr(buf, ==, "The server ended the session with a reply of class policy; cause unknown: the capture "
                              "does not tell");
     n = explained(ST_CAUSE_DNS_LOOKUP, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
-    n.ev_count = 2;
-    n.ev_failed = 1;
-    n.ev_unanswered = 1;
-    n.ev_ns = 3 * S;
+    n.evidence.dns.queries = 2;
+    n.evidence.dns.failed = 1;
+    n.evidence.dns.unanswered = 1;
+    n.evidence.dns.slowest_ns = 3 * S;
     st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "The server gave up after 42.000 s; cause dns-lookup: 2 DNS queries from the client "
                              "during the silence, 1 unanswered, 1 failed; the slowest answer after 3.000 s");

@@ -30,7 +30,7 @@ static void test_article_story(void)
     g_assert_cmpuint(n.silent_side, ==, ST_SIDE_CLIENT);
     g_assert_cmpstr(n.reply_status, ==, "4.4.2");
     g_assert_cmpuint(d.earlier[f354].findings, ==, ST_FIND_IDLE_START);
-    g_assert_cmpuint(d.earlier[f354].silence_end_frame, ==, f421);
+    g_assert_cmpuint(d.earlier[f354].begins.until_frame, ==, f421);
 
     assert_quiet(bare(&d, t354 + 59953891000LL, ST_SIDE_SERVER, ST_TCP_FIN));
     ffin = d.frame;

@@ -230,7 +230,7 @@ static void test_body_the_server_never_heard(void)
     g_assert_cmpuint(n.after, ==, ST_AFTER_DATA);
     g_assert_cmpuint(n.data_bytes, ==, 0);
     g_assert_cmpuint(n.cause, ==, ST_CAUSE_MTU_BLACKHOLE);
-    g_assert_cmpint(d.earlier[7].silence_ns, ==, 3 * S);
+    g_assert_cmpint(d.earlier[7].begins.ns, ==, 3 * S);
 
     /* The same body, acknowledged: the server heard it, and its 421 ends
      * a silence that began with the client's last segment. */

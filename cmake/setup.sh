@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 . cmake/packages.sh
-WITH_CHECKS=1 install_missing
+install_missing "$PACKAGES"
 
 cmake --preset default >/dev/null
 cmake --build --preset default

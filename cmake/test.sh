@@ -4,5 +4,6 @@
 set -eu
 cd "$(dirname "$0")/.."
 . cmake/packages.sh
-WITH_CHECKS=${WITH_CHECKS-1} install_missing
+WITH_CHECKS=${WITH_CHECKS-1}
+install_missing "$PACKAGES $TEST_PACKAGES ${WITH_CHECKS:+$CHECK_PACKAGES}"
 cmake --workflow --preset default

@@ -86,25 +86,39 @@ guint st_endpoints_hash(gconstpointer key)
            st_hash_bytes(ST_HASH_SEED ^ e->server_port, e->server, e->addr_len);
 }
 
+/* Addresses compared with a length the compiler knows: a call of memcmp
+ * a frame was a tenth of the native reader's time. */
+static bool same_address(const uint8_t *a, const uint8_t *b, uint8_t len)
+{
+    return len == 4 ? memcmp(a, b, 4) == 0 : memcmp(a, b, 16) == 0;
+}
+
 gboolean st_endpoints_equal(gconstpointer x, gconstpointer y)
 {
     const st_endpoints *a = (const st_endpoints *)x, *b = (const st_endpoints *)y;
-    size_t n = a->addr_len;
+    uint8_t n = a->addr_len;
 
     if (a->addr_len != b->addr_len)
         return FALSE;
     return (a->client_port == b->client_port && a->server_port == b->server_port &&
-            memcmp(a->client, b->client, n) == 0 && memcmp(a->server, b->server, n) == 0) ||
+            same_address(a->client, b->client, n) && same_address(a->server, b->server, n)) ||
            (a->client_port == b->server_port && a->server_port == b->client_port &&
-            memcmp(a->client, b->server, n) == 0 && memcmp(a->server, b->client, n) == 0);
+            same_address(a->client, b->server, n) && same_address(a->server, b->client, n));
 }
 
 /* Only the first addr_len bytes of each address are set, and read. */
 void st_endpoints_of(st_endpoints *e, const st_tcp_frame *f, bool sender_is_server)
 {
+    uint8_t *from = sender_is_server ? e->server : e->client, *to = sender_is_server ? e->client : e->server;
+
     e->addr_len = f->addr_len;
-    memcpy(sender_is_server ? e->server : e->client, f->src, f->addr_len);
-    memcpy(sender_is_server ? e->client : e->server, f->dst, f->addr_len);
+    if (f->addr_len == 4) {
+        memcpy(from, f->src, 4);
+        memcpy(to, f->dst, 4);
+    } else {
+        memcpy(from, f->src, 16);
+        memcpy(to, f->dst, 16);
+    }
     e->server_port = sender_is_server ? f->src_port : f->dst_port;
     e->client_port = sender_is_server ? f->dst_port : f->src_port;
 }
@@ -187,6 +201,7 @@ st_capture *st_capture_new(const st_capture_options *o)
     c->live = g_hash_table_new_full(st_endpoints_hash, st_endpoints_equal, NULL, free_live);
     g_queue_init(&c->done);
     c->retired = g_ptr_array_new_with_free_func(g_free);
+    c->clock_next_check = INT64_MIN;
     return c;
 }
 
@@ -205,7 +220,7 @@ void st_capture_free(st_capture *c)
 
 bool st_capture_wants(const st_capture *c, uint16_t src_port, uint16_t dst_port)
 {
-    return st_ports_server(&c->ports, src_port) || st_ports_server(&c->ports, dst_port);
+    return st_port_bit(&c->ports, src_port) || st_port_bit(&c->ports, dst_port);
 }
 
 /* Keep the session's row; its notes go with it. */
@@ -252,13 +267,34 @@ static void retire_quiet(st_capture *c, int64_t now)
 
 /* The engine's clock: the frame's time, less what jumps of the capture's
  * clock added; true when this frame is such a jump. */
+/* a + b and a - b, or the int64 bound they passed: hostile time stamps
+ * reach both ends of the range. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+static int64_t sat_sub(int64_t a, int64_t b)
+{
+    int64_t r;
+
+    if (__builtin_sub_overflow(a, b, &r))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 static bool clock_read(st_capture *c, int64_t ts_ns, int64_t *now)
 {
-    int64_t t = ts_ns - c->clock_offset;
+    int64_t t = sat_sub(ts_ns, c->clock_offset);
     bool jump = false;
 
-    if (c->clock_started && (t < c->clock_last - ST_CLOCK_BACK_NS || t > c->clock_last + ST_CLOCK_JUMP_NS)) {
-        c->clock_offset += t - c->clock_last;
+    if (c->clock_started && (t < sat_sub(c->clock_last, ST_CLOCK_BACK_NS) ||
+                             t > sat_add(c->clock_last, ST_CLOCK_JUMP_NS))) {
+        c->clock_offset = sat_add(c->clock_offset, sat_sub(t, c->clock_last));
         t = c->clock_last;
         jump = true;
         if (c->clock_jumps < UINT32_MAX)
@@ -269,8 +305,8 @@ static bool clock_read(st_capture *c, int64_t ts_ns, int64_t *now)
     c->clock_started = true;
     *now = t;
     /* Retirement and ageing count whole seconds: once a second is enough. */
-    if (clock_seconds(c->clock_last) != c->clock_checked_s) {
-        c->clock_checked_s = clock_seconds(c->clock_last);
+    if (c->clock_last >= c->clock_next_check) {
+        c->clock_next_check = sat_add(c->clock_last, NS_PER_S);
         retire_quiet(c, c->clock_last);
         st_attempts_age(&c->attempts, c->clock_last);
     }
@@ -378,7 +414,7 @@ static void restart(st_capture *c, st_live *s)
 
 /* After the frame: a port the dialogue proved is learnt; a session that
  * ended waits in the queue, its time from its last frame. */
-static void after_frame(st_capture *c, st_live *s, int64_t now)
+static void after_frame(st_capture *c, st_live *s, int64_t now, bool fin_or_rst)
 {
     if (!s->port_known && s->core.after > ST_AFTER_CONNECT) {
         st_ports_learn(&c->ports, s->key.server_port);
@@ -386,7 +422,7 @@ static void after_frame(st_capture *c, st_live *s, int64_t now)
     }
     if (s->done_link != NULL)
         g_queue_unlink(&c->done, s->done_link);
-    else if (st_session_over(&s->core))
+    else if (fin_or_rst && st_session_over(&s->core)) /* only a FIN or a reset ends a connection */
         s->done_link = g_list_alloc();
     else
         return;
@@ -412,7 +448,7 @@ static void feed(st_capture *c, st_live *s, const st_tcp_frame *f, int64_t now, 
         st_found_keep(s, f->frame, here);
     if (*earlier_frame != 0)
         st_found_keep(s, *earlier_frame, earlier);
-    after_frame(c, s, now);
+    after_frame(c, s, now, (f->tcp.tcp_flags & (ST_TCP_FIN | ST_TCP_RST)) != 0);
 }
 
 bool st_capture_tcp(st_capture *c, const st_tcp_frame *f, st_note *here, st_note *earlier, uint32_t *earlier_frame)

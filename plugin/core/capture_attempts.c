@@ -158,7 +158,8 @@ void st_attempts_age(st_attempts *a, int64_t now_ns)
 {
     st_attempt *at;
 
-    while ((at = (st_attempt *)g_queue_peek_head(&a->age)) != NULL && now_ns - at->ts_ns > ST_ATTEMPT_AGE_NS) {
+    while ((at = (st_attempt *)g_queue_peek_head(&a->age)) != NULL && now_ns > at->ts_ns &&
+           (uint64_t)now_ns - (uint64_t)at->ts_ns > (uint64_t)ST_ATTEMPT_AGE_NS) {
         count(a->by_server, a, at, false);
         forget(a, at);
     }

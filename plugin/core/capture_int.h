@@ -46,9 +46,17 @@ typedef struct {
     bool     registered[ST_CAPTURE_PORTS_MAX]; /* from the options, not learnt */
     unsigned n;
     uint32_t not_learnt;                         /* sessions whose port did not fit */
+    /* The same ports as bits: every TCP frame asks about two ports. */
+    uint64_t bits[65536 / 64];
 } st_port_table;
 
 void st_ports_init(st_port_table *t, const st_capture_options *o);
+
+/* Whether PORT is in the table: asked twice a TCP frame. */
+static inline bool st_port_bit(const st_port_table *t, uint16_t port)
+{
+    return (t->bits[port / 64] >> (port % 64)) & 1;
+}
 bool st_ports_server(const st_port_table *t, uint16_t port);
 bool st_ports_registered(const st_port_table *t, uint16_t port);
 bool st_ports_tls(const st_port_table *t, uint16_t port);
@@ -171,7 +179,7 @@ struct st_capture {
     int64_t       clock_last;    /* the last frame's time, on the engine's clock */
     int64_t       clock_offset;  /* what jumps of the capture's clock added */
     bool          clock_started;
-    uint32_t      clock_checked_s;/* the second retirement and ageing last looked at */
+    int64_t       clock_next_check; /* when retirement and ageing look again (each second) */
     uint32_t      clock_jumps;
 };
 

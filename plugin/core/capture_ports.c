@@ -24,6 +24,11 @@ static int port_index(const st_port_table *t, uint16_t port)
     return -1;
 }
 
+static void set_bit(st_port_table *t, uint16_t port)
+{
+    t->bits[port / 64] |= UINT64_C(1) << (port % 64);
+}
+
 void st_ports_init(st_port_table *t, const st_capture_options *o)
 {
     memset(t, 0, sizeof(*t));
@@ -31,13 +36,14 @@ void st_ports_init(st_port_table *t, const st_capture_options *o)
         t->port[i] = o->port[i];
         t->tls[i] = o->tls[i];
         t->registered[i] = true;
+        set_bit(t, o->port[i]);
     }
     t->n = o->n_ports < ST_CAPTURE_PORTS_MAX ? o->n_ports : ST_CAPTURE_PORTS_MAX;
 }
 
 bool st_ports_server(const st_port_table *t, uint16_t port)
 {
-    return port_index(t, port) >= 0;
+    return st_port_bit(t, port);
 }
 
 bool st_ports_registered(const st_port_table *t, uint16_t port)
@@ -66,6 +72,7 @@ void st_ports_learn(st_port_table *t, uint16_t port)
     t->tls[t->n] = false;
     t->registered[t->n] = false;
     t->port[t->n++] = port;
+    set_bit(t, port);
 }
 
 /* The order is the rule, most certain first:

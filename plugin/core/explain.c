@@ -181,6 +181,10 @@ static void advise_raise(const st_note *n, st_advice *out)
         out->raise = ST_RAISE_FIXED;
     } else if (n->explain & ST_EX_STALL) {
         out->value_s = st_suggest_timeout_s(n->client_stall_ns);
+        /* Never below RFC 5321's 5 minutes (4.5.3.2.7): a server that
+         * times a client out sooner is itself to be fixed. */
+        if (out->value_s != 0 && out->value_s < RFC_SERVER_MIN_S)
+            out->value_s = RFC_SERVER_MIN_S;
         out->raise = out->value_s != 0 ? ST_RAISE_TO_VALUE : ST_RAISE_NOTHING;
     } else {
         out->raise = n->explain & ST_EX_UNTIMED ? ST_RAISE_ABOVE_STALL : ST_RAISE_FROM_TIMED;

@@ -34,7 +34,7 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
                       "limit (default_process_limit, or maxproc of the smtp service in master.cf) rather than "
                       "smtpd_timeout" } },
         .setting = "Postfix smtpd_timeout",
-        .set_to = "postconf -e smtpd_timeout={value}s",
+        .set_to = "postconf -e smtpd_timeout={value}s && postfix reload",
         .tls_setting = "Postfix smtpd_starttls_timeout",
     },
     [ST_MTA_EXIM] = {
@@ -42,7 +42,8 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
         .marks = LIST("ESMTP Exim", "SMTP command timeout - closing connection", "SMTP incoming data timeout"),
         .timers = { { "Exim smtp_receive_timeout default (5 min)", 300 } },
         .setting = "Exim smtp_receive_timeout",
-        .set_to = "smtp_receive_timeout = {value}s in the Exim configuration",
+        .set_to = "smtp_receive_timeout = {value}s in the Exim configuration, then reload Exim "
+                  "(systemctl reload exim4)",
         .tls_setting = "Exim smtp_receive_timeout",
     },
     [ST_MTA_SENDMAIL] = {
@@ -51,8 +52,9 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
         .timers = { { "Sendmail Timeout.datablock/command default (1 h)", 3600 } },
         .setting = "Sendmail confTO_COMMAND",
         .setting_body = "Sendmail confTO_DATABLOCK",
-        .set_to = "define(`confTO_COMMAND', `{value}s') in sendmail.mc",
-        .set_to_body = "define(`confTO_DATABLOCK', `{value}s') in sendmail.mc",
+        .set_to = "define(`confTO_COMMAND', `{value}s') in sendmail.mc, then rebuild sendmail.cf and restart Sendmail",
+        .set_to_body = "define(`confTO_DATABLOCK', `{value}s') in sendmail.mc, then rebuild sendmail.cf and restart "
+                       "Sendmail",
         .tls_setting = "Sendmail confTO_STARTTLS",
     },
     [ST_MTA_EXCHANGE] = {
@@ -82,7 +84,7 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
         .bare_421 = "timeout",
         .timers = { { "Haraka inactivity_timeout default (300 s)", 300 } },
         .setting = "Haraka inactivity_timeout in config/smtp.ini",
-        .set_to = "inactivity_timeout={value} in Haraka's config/smtp.ini",
+        .set_to = "inactivity_timeout={value} in Haraka's config/smtp.ini, then restart Haraka",
     },
     [ST_MTA_SES] = {
         .name = "ses",
@@ -94,7 +96,7 @@ static const st_mta_profile profiles[ST_MTA_COUNT] = {
         .bare_421 = "Timeout - closing connection",
         .bare_421_plain = true,
         .setting = "the smtp-server socketTimeout option",
-        .set_to = "socketTimeout: {value} in the smtp-server options",
+        .set_to = "socketTimeout: {value} in the smtp-server options, then restart the server",
         .units = ST_UNITS_MS,
     },
     [ST_MTA_OPENSMTPD] = {

@@ -102,7 +102,7 @@ class TlsRecording(LiveCase):
         hint = self.late_explanation(cap, list(self.decode) + self.keyed())
         self.assertRegex(hint[2], r"^Fix the sender first: find what kept it silent after DATA \(a milter, a "
                                   r"content filter, the application\); as a mitigation, raise the server's timeout "
-                                  r"above the 5\.\d{3} s stall: postconf -e smtpd_timeout=10s$")
+                                  r"above the 5\.\d{3} s stall: postconf -e smtpd_timeout=300s && postfix reload$")
         return cap
 
 

@@ -32,7 +32,7 @@ HINT_865 = ("Fix the sender first: find what kept it silent after DATA (a milter
             "application); as a mitigation, raise Postfix smtpd_timeout (59.954 s here) above the client's stall")
 HINT_1207 = ("Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the "
              "application); as a mitigation, raise the server's timeout above the 90.481 s stall: postconf -e "
-             "smtpd_timeout=120s")
+             "smtpd_timeout=300s && postfix reload")
 
 
 class Article(TsharkCase):
@@ -81,7 +81,7 @@ class Article(TsharkCase):
             ('smtp_timeout.silent_side == "client"', "865"),
             ('smtp_timeout.gave_up == "server"', "865 1207"),
             ('smtp_timeout.cause == "client-idle"', "865 1207"),
-            ('smtp_timeout.hint contains "smtpd_timeout=120s"', "1207"),
+            ('smtp_timeout.hint contains "smtpd_timeout=300s && postfix reload"', "1207"),
             ("smtp_timeout.below_rfc", "865 1207"),
             ("smtp_timeout.explanation", "865 1207"),
         ]:

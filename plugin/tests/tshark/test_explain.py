@@ -87,7 +87,7 @@ class WhyAndWhat(TsharkCase):
             27: "Fix the sender first: it was waiting for DNS (12 queries, none answered); as a mitigation, raise "
                 "Postfix smtpd_timeout (59.954 s here) above the client's stall",
             36: "Fix the sender first: it was waiting for DNS (18 queries, none answered); as a mitigation, raise "
-                "the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s"})
+                "the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=300s && postfix reload"})
         messages = self.tshark("-r", cap, "-Y", "frame.number == 36", "-T", "fields", "-e", "_ws.expert.message",
                                "-E", "occurrence=a", "-E", "aggregator=|").strip().split("|")
         self.assertIn("The server gave up after 59.954 s, below RFC 5321's 5-minute minimum; cause dns-lookup: "
@@ -122,7 +122,7 @@ class WhyAndWhat(TsharkCase):
             ["19", "", "postfix", "", "", ""]])
         self.assertEqual(self.hints(cap)[18], SENDER % "DATA" +
                          "; as a mitigation, raise the server's timeout above the 90.481 s stall: "
-                         "postconf -e smtpd_timeout=120s")
+                         "postconf -e smtpd_timeout=300s && postfix reload")
 
     def test_causes_and_sides(self):
         cap = self.capture("causes.pcap")

@@ -10,7 +10,7 @@ import re
 from stharness import TSHARK, TsharkCase, main
 
 HINT = ("Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the application); "
-        "as a mitigation, raise the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s")
+        "as a mitigation, raise the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=300s && postfix reload")
 POLICY = ("The server refused by policy: fix what its reply names on the client (errors, TLS, authorisation) "
           "before retrying")
 LB = ("Fix the network first: raise the idle timeout of the load balancer or firewall between the hosts above "

@@ -31,7 +31,7 @@ ARTICLE_COMMENTS = {
           "the client was silent with nothing else on the wire\n"
           "smtp_timeout: Fix the sender first: find what kept it silent after DATA (a milter, a content filter, the "
           "application); as a mitigation, raise the server's timeout above the 90.481 s stall: postconf -e "
-          "smtpd_timeout=120s",
+          "smtpd_timeout=300s && postfix reload",
     1208: "smtp_timeout: Server reset the connection 30.527 s after the close in frame 866 (421 reply in frame 865)",
 }
 
@@ -258,7 +258,7 @@ class Tools(ToolsCase):
             ("older/answer421.pcap.gz", "1", "421 policy", "unknown", "12")])
         self.assertEqual(rows[0]["hint"], "Fix the sender first: find what kept it silent after DATA (a milter, a "
                                           "content filter, the application); as a mitigation, raise the server's "
-                                          "timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s")
+                                          "timeout above the 90.481 s stall: postconf -e smtpd_timeout=300s && postfix reload")
         broken = os.path.join(folder, "broken.pcap")
         self.assertIn("%s: cannot be read: " % broken, err)
         self.assertEqual(err.splitlines()[-1], "4 captures, 1 unreadable (%s); 5 sessions, 2 with findings "

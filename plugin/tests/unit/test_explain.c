@@ -69,14 +69,16 @@ static void test_hint_per_server(void)
         st_mta mta;
         const char *setting;
     } cases[] = {
-        { ST_MTA_POSTFIX, "postconf -e smtpd_timeout=120s" },
-        { ST_MTA_EXIM, "smtp_receive_timeout = 120s in the Exim configuration" },
-        { ST_MTA_SENDMAIL, "define(`confTO_DATABLOCK', `120s') in sendmail.mc" },
-        { ST_MTA_EXCHANGE, "Set-ReceiveConnector <name> -ConnectionInactivityTimeout 00:02:00" },
-        { ST_MTA_QMAIL, "echo 120 > /var/qmail/control/timeoutsmtpd" },
-        { ST_MTA_HARAKA, "inactivity_timeout=120 in Haraka's config/smtp.ini" },
-        { ST_MTA_NODEMAILER, "socketTimeout: 120000 in the smtp-server options" },
-        { ST_MTA_UNKNOWN, "the server's idle timeout, to 120 s" },
+        { ST_MTA_POSTFIX, "postconf -e smtpd_timeout=300s && postfix reload" },
+        { ST_MTA_EXIM,
+          "smtp_receive_timeout = 300s in the Exim configuration, then reload Exim (systemctl reload exim4)" },
+        { ST_MTA_SENDMAIL,
+          "define(`confTO_DATABLOCK', `300s') in sendmail.mc, then rebuild sendmail.cf and restart Sendmail" },
+        { ST_MTA_EXCHANGE, "Set-ReceiveConnector <name> -ConnectionInactivityTimeout 00:05:00" },
+        { ST_MTA_QMAIL, "echo 300 > /var/qmail/control/timeoutsmtpd" },
+        { ST_MTA_HARAKA, "inactivity_timeout=300 in Haraka's config/smtp.ini, then restart Haraka" },
+        { ST_MTA_NODEMAILER, "socketTimeout: 300000 in the smtp-server options, then restart the server" },
+        { ST_MTA_UNKNOWN, "the server's idle timeout, to 300 s" },
     };
 
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -208,7 +210,8 @@ static void test_dns_evidence(void)
     g_assert_cmpstr(buf, ==, "The server gave up after 59.954 s, below RFC 5321's 5-minute minimum; cause "
                              "dns-lookup: 12 DNS queries from the client during the silence, none answered");
     assert_hint(&n, "Fix the sender first: it was waiting for DNS (12 queries, none answered); as a mitigation, "
-                    "raise the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=120s");
+                    "raise the server's timeout above the 90.481 s stall: postconf -e smtpd_timeout=300s && "
+                    "postfix reload");
 
     ev.dns.unanswered = 1;
     ev.dns.failures = 2;

@@ -98,7 +98,7 @@ static void test_each_raise(void)
     g_autofree char *untimed = g_strconcat(head, "; as a mitigation, raise Exim smtp_receive_timeout above the "
                                            "client's stall", NULL);
     g_autofree char *to_value = g_strconcat(head, "; as a mitigation, raise the server's timeout above the 50.000 s "
-                                            "stall: smtp_receive_timeout = 120s in the Exim configuration", NULL);
+                                            "stall: smtp_receive_timeout = 300s in the Exim configuration, then reload Exim (systemctl reload exim4)", NULL);
     g_autofree char *fixed = g_strconcat(head, "; on the server side: nothing: OpenSMTPD's 300 s timeout is fixed "
                                          "at build time", NULL);
 

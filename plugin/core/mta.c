@@ -254,3 +254,13 @@ const char *st_client_settings(st_after after)
     }
     return "Postfix smtp_*_timeout, Exim command_timeout, Sendmail confTO_*";
 }
+
+static const char *const vendor_advice[ST_ADVICE_COUNT] = {
+    [ST_ADVICE_POOL] = "Postfix: smtp_connection_cache_time_limit, within connection_cache_ttl_limit",
+    [ST_ADVICE_INSPECTION] = "Cisco ASA: no inspect esmtp, PIX: no fixup protocol smtp 25",
+};
+
+const char *st_vendor_advice_text(st_vendor_advice which)
+{
+    return (unsigned)which < ST_ADVICE_COUNT ? vendor_advice[which] : "";
+}

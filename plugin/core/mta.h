@@ -82,4 +82,15 @@ const char *st_timer_advice(uint8_t id);
  * across the common senders. */
 const char *st_client_settings(st_after after);
 
+/* The vendors' own settings for what is fixed on the sender or in the path,
+ * not on the server: a sender's connection cache, a firewall's SMTP
+ * inspection. */
+typedef enum {
+    ST_ADVICE_POOL = 0,          /* the sender keeps idle connections (Postfix's connection cache) */
+    ST_ADVICE_INSPECTION,        /* a firewall rewrites SMTP (Cisco ASA, PIX) */
+    ST_ADVICE_COUNT
+} st_vendor_advice;
+
+const char *st_vendor_advice_text(st_vendor_advice which);
+
 #endif

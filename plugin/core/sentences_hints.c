@@ -127,8 +127,7 @@ static void hint_with_figures(const st_note *n, const st_advice *a, const char *
             st_format_duration(n->timed_ns, t, sizeof(t));
         g_snprintf(buf, (gulong)size, "Fix the sender first: it kept its connection idle between messages longer "
                    "than the server's timeout (%s here), as a connection pool or cache does; keep idle connections "
-                   "for less (Postfix: smtp_connection_cache_time_limit, within connection_cache_ttl_limit), or "
-                   "check them with NOOP before reuse", t);
+                   "for less (%s), or check them with NOOP before reuse", t, st_vendor_advice_text(ST_ADVICE_POOL));
         break;
     case ST_FIX_SENDER:
         g_snprintf(buf, (gulong)size, "Fix the sender first: find what kept it silent%s (a milter, a content "
@@ -174,9 +173,6 @@ static const char *fixed_hint(const st_note *n, st_fix fix)
         return "Fix the network path first: full-size segments do not get through (an MTU black hole); allow ICMP "
                "fragmentation-needed on the path or clamp the TCP MSS";
 
-    case ST_FIX_INSPECTION:
-        return "Turn off SMTP inspection on the firewall first (Cisco ASA: no inspect esmtp, PIX: no fixup protocol "
-               "smtp 25): it masks the banner and rewrites commands";
     case ST_FIX_BY_CLASS:
         return st_reply_class_hint((st_reply_class)n->reply_class);
     default:
@@ -197,6 +193,11 @@ void st_say_hint(const st_note *n, char *buf, size_t size)
     /* Late data knows the state the server gave up in, without the field. */
     if (n->after != ST_AFTER_NONE)
         g_snprintf(after, sizeof(after), " after %s", st_after_name((st_after)n->after));
+    if (a.fix == ST_FIX_INSPECTION) {
+        g_snprintf(buf, (gulong)size, "Turn off SMTP inspection on the firewall first (%s): it masks the banner "
+                   "and rewrites commands", st_vendor_advice_text(ST_ADVICE_INSPECTION));
+        return;
+    }
     words = fixed_hint(n, a.fix);
     if (words != NULL) {
         g_strlcpy(buf, words, size);

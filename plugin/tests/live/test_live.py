@@ -232,8 +232,8 @@ class LiveExim(EximCase):
         self.assertEqual(text, "exim.smtp-timeout.test SMTP incoming data timeout - closing connection.")
         hint = self.late_explanation(cap, EXIM_DECODE)
         self.assertEqual(hint[:2], ["server", "client-idle"])
-        self.assertRegex(hint[2], r"above the 5\.\d{3} s stall: smtp_receive_timeout = 10s in the Exim "
-                                     r"configuration$")
+        self.assertRegex(hint[2], r"above the 5\.\d{3} s stall: smtp_receive_timeout = 300s in the Exim "
+                                     r"configuration, then reload Exim \(systemctl reload exim4\)$")
 
     def test_exim_stall_after_ehlo(self):
         cap, client, log = self.record("exim-stall-after-ehlo", "stall-after-ehlo", "--stall", str(STALL))

@@ -43,7 +43,8 @@ class LiveSendmail(LiveCase):
                                    "from=<sender@client.smtp-timeout.test>, info=read timeout"]])
         hint = self.late_explanation(cap, DECODE)
         self.assertEqual(hint[:2], ["server", "client-idle"])
-        self.assertRegex(hint[2], r"above the 5\.\d{3} s stall: define\(`confTO_DATABLOCK', `10s'\) in sendmail\.mc$")
+        self.assertRegex(hint[2], r"above the 5\.\d{3} s stall: define\(`confTO_DATABLOCK', `300s'\) in "
+                                  r"sendmail\.mc, then rebuild sendmail\.cf and restart Sendmail$")
 
     def test_sendmail_stall_after_ehlo(self):
         # Sendmail's command timeout says nothing on the wire: a FIN.

@@ -326,11 +326,13 @@ void st_capture_dns(st_capture *c, const st_dns_frame *f)
 
 /* ---- TCP frames ---- */
 
-static st_live *new_session(st_capture *c, const st_tcp_frame *f, bool sender_is_server)
+/* A session record for a connection's endpoints: TLS from the first byte
+ * on a TLS port. */
+static st_live *add_session(st_capture *c, const st_endpoints *key)
 {
     st_live *s = g_new0(st_live, 1);
 
-    st_endpoints_of(&s->key, f, sender_is_server);
+    s->key = *key;
     s->port_known = st_ports_server(&c->ports, s->key.server_port);
     s->client_host = st_dns_host_key(s->key.client, s->key.addr_len);
     if (st_ports_tls(&c->ports, s->key.server_port))
@@ -339,6 +341,14 @@ static st_live *new_session(st_capture *c, const st_tcp_frame *f, bool sender_is
         st_session_init(&s->core);
     g_hash_table_insert(c->live, &s->key, s);
     return s;
+}
+
+static st_live *new_session(st_capture *c, const st_tcp_frame *f, bool sender_is_server)
+{
+    st_endpoints key;
+
+    st_endpoints_of(&key, f, sender_is_server);
+    return add_session(c, &key);
 }
 
 /* An attempt answered (or anything else of its connection came): a
@@ -361,15 +371,7 @@ static st_live *from_attempt(st_capture *c, st_attempt *at, const st_tcp_frame *
         st_attempts_syn(&c->attempts, f, now); /* sent again */
         return NULL;
     }
-    s = g_new0(st_live, 1);
-    s->key = at->key;
-    s->port_known = st_ports_server(&c->ports, s->key.server_port);
-    s->client_host = st_dns_host_key(s->key.client, s->key.addr_len);
-    if (st_ports_tls(&c->ports, s->key.server_port))
-        st_session_init_tls(&s->core);
-    else
-        st_session_init(&s->core);
-    g_hash_table_insert(c->live, &s->key, s);
+    s = add_session(c, &at->key);
     st_attempt_segment(at, &syn);
     syn.client_host = s->client_host;
     st_attempts_answered(&c->attempts, at);

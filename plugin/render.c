@@ -236,11 +236,11 @@ static void add_unread(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
 static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
 {
     if (n->findings & ST_FIND_REPLY) {
-        proto_item_set_generated(proto_tree_add_uint(tree, hf_reply_code, tvb, 0, 0, n->reply_code));
-        if (n->reply_status[0] != '\0')
-            add_string(tree, hf_reply_status, tvb, n->reply_status);
+        proto_item_set_generated(proto_tree_add_uint(tree, hf_reply_code, tvb, 0, 0, n->reply.code));
+        if (n->reply.status[0] != '\0')
+            add_string(tree, hf_reply_status, tvb, n->reply.status);
         add_string(tree, hf_reply_text, tvb, n->reply_text);
-        add_string(tree, hf_reply_class, tvb, st_reply_class_name((st_reply_class)n->reply_class));
+        add_string(tree, hf_reply_class, tvb, st_reply_class_name((st_reply_class)n->reply.cls));
     }
     if (n->has & ST_HAS_MTA)
         add_string(tree, hf_mta, tvb, st_mta_name((st_mta)n->mta));
@@ -266,11 +266,11 @@ static void add_fields(proto_tree *tree, tvbuff_t *tvb, const st_note *n)
         (n->findings & ST_FIND_CLIENT_GAVE_UP && n->rst_from != ST_SIDE_NONE))
         add_string(tree, hf_rst_from, tvb, st_side_name((st_side)n->rst_from));
     if (n->has & ST_HAS_SINCE_CLOSE)
-        add_time(tree, hf_since_close, tvb, n->since_close_ns);
+        add_time(tree, hf_since_close, tvb, n->closed.since_ns);
     if (n->has & ST_HAS_CLOSE_FRAME)
-        add_frame(tree, hf_close_frame, tvb, n->close_frame);
+        add_frame(tree, hf_close_frame, tvb, n->closed.frame);
     if (n->has & ST_HAS_REPLY_FRAME)
-        add_frame(tree, hf_reply_frame, tvb, n->reply_frame);
+        add_frame(tree, hf_reply_frame, tvb, n->closed.reply_frame);
     if (n->findings & ST_FIND_IDLE_START) {
         add_time(tree, hf_silence, tvb, n->begins.ns);
         add_frame(tree, hf_silence_until, tvb, n->begins.until_frame);

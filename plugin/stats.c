@@ -50,7 +50,7 @@ static tap_packet_status stats_packet(stats_tree *st, packet_info *pinfo _U_, ep
             tick(st, N_FINDINGS, st_finding_name((st_finding)(1u << bit)));
     }
     if (n->findings & ST_FIND_REPLY)
-        tick(st, N_CLASS, st_reply_class_name((st_reply_class)n->reply_class));
+        tick(st, N_CLASS, st_reply_class_name((st_reply_class)n->reply.cls));
     if (n->has & ST_HAS_MTA && n->findings & ~(uint32_t)ST_FIND_IDLE_START)
         tick(st, N_MTA, st_mta_name((st_mta)n->mta));
     if (n->has & ST_HAS_AFTER)

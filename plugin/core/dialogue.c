@@ -220,7 +220,7 @@ static int64_t timed_wait(const st_config *cfg, const st_note *n)
 {
     if (n->has & ST_HAS_SERVER_TIMEOUT)
         return n->server_timeout_ns;
-    if (!(n->has & ST_HAS_IDLE) || (n->reply_class == ST_CLASS_TIMEOUT && n->idle_ns < cfg->timer_floor_ns))
+    if (!(n->has & ST_HAS_IDLE) || (n->reply.cls == ST_CLASS_TIMEOUT && n->idle_ns < cfg->timer_floor_ns))
         return -1;
     return n->idle_ns;
 }
@@ -232,25 +232,25 @@ static void note_reply(st_session *s, const st_config *cfg, const st_segment *se
     size_t keep = r->text_len < ST_REPLY_TEXT_MAX - 1 ? r->text_len : ST_REPLY_TEXT_MAX - 1;
 
     n->findings |= ST_FIND_REPLY;
-    n->reply_class = (uint8_t)st_classify_reply(r);
-    n->reply_code = (uint16_t)r->code;
-    memcpy(n->reply_status, r->status, sizeof(n->reply_status));
+    n->reply.cls = (uint8_t)st_classify_reply(r);
+    n->reply.code = (uint16_t)r->code;
+    memcpy(n->reply.status, r->status, sizeof(n->reply.status));
     memcpy(n->reply_text, r->text, keep);
     n->reply_text[keep] = '\0';
     state_note_interval(s, seg, silent, owing ? answered : dlg_waiting_after(s, ST_SIDE_CLIENT), n);
     /* A timeout reply sooner than any server's timer: the capture's clock
      * (one time stamp for every frame) does not show the wait, so no
      * figure is given for it. */
-    if (n->reply_class == ST_CLASS_TIMEOUT && n->has & ST_HAS_IDLE && n->idle_ns < cfg->timer_floor_ns)
+    if (n->reply.cls == ST_CLASS_TIMEOUT && n->has & ST_HAS_IDLE && n->idle_ns < cfg->timer_floor_ns)
         n->has &= ~(uint32_t)(ST_HAS_IDLE | ST_HAS_IDLE_START);
     /* A shutdown, a refusal or a full server may speak up during a pause
      * of the client's too: only a timeout reply says its wait ran out. */
     if (silent == ST_SIDE_CLIENT && n->has & ST_HAS_IDLE && n->idle_ns >= cfg->timer_floor_ns &&
-        n->reply_class == ST_CLASS_TIMEOUT)
+        n->reply.cls == ST_CLASS_TIMEOUT)
         state_note_server_timeout(s, n);
     state_explain_note(s, cfg, seg, ST_GAVE_UP_SERVER, timed_wait(cfg, n), s->silence.since_ts, n);
     state_end(s, ST_END_REPLY);
-    s->close.reply_class = n->reply_class;
+    s->close.reply_class = n->reply.cls;
     s->close.reply_frame = seg->frame;
     s->close.reply_ts = seg->ts_ns;
     s->close.reply_code = (uint16_t)r->code;

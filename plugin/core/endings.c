@@ -92,13 +92,13 @@ static void note_close_reference(const st_session *s, const st_segment *seg, boo
     bool by_fin = server_only ? c->closed_by == ST_SIDE_SERVER : c->closed_by != ST_SIDE_NONE;
 
     n->has |= ST_HAS_CLOSE_FRAME | ST_HAS_SINCE_CLOSE;
-    n->close_frame = by_fin ? c->close_frame : c->reply_frame;
-    n->since_close_ns = state_elapsed(by_fin ? c->close_ts : c->reply_ts, seg->ts_ns);
+    n->closed.frame = by_fin ? c->close_frame : c->reply_frame;
+    n->closed.since_ns = state_elapsed(by_fin ? c->close_ts : c->reply_ts, seg->ts_ns);
     if (c->reply_frame != 0) {
         n->has |= ST_HAS_REPLY_FRAME;
-        n->reply_frame = c->reply_frame;
+        n->closed.reply_frame = c->reply_frame;
         if (!(n->findings & ST_FIND_REPLY))
-            n->reply_code = c->reply_code;
+            n->reply.code = c->reply_code;
     }
 }
 

@@ -38,7 +38,7 @@ static bool no_wait(const cause_facts *f)
 {
     const st_note *n = f->n;
 
-    return !(n->has & ST_HAS_SERVER_TIMEOUT || n->reply_class == ST_CLASS_TIMEOUT ||
+    return !(n->has & ST_HAS_SERVER_TIMEOUT || n->reply.cls == ST_CLASS_TIMEOUT ||
              f->gave_up != ST_GAVE_UP_SERVER || !(n->findings & ST_FIND_REPLY));
 }
 
@@ -203,9 +203,9 @@ static st_fix fix_for_cause(const st_note *n)
     case ST_CAUSE_SMTP_INSPECTION: return ST_FIX_INSPECTION;
     case ST_CAUSE_SERVER_SLOW:     return ST_FIX_SERVER_SLOW;
     default:
-        if (n->reply_class == ST_CLASS_TIMEOUT)
+        if (n->reply.cls == ST_CLASS_TIMEOUT)
             return ST_FIX_SENDER_UNTIMED;
-        return n->reply_class != ST_CLASS_NONE ? ST_FIX_BY_CLASS : ST_FIX_NONE;
+        return n->reply.cls != ST_CLASS_NONE ? ST_FIX_BY_CLASS : ST_FIX_NONE;
     }
 }
 

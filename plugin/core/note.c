@@ -84,9 +84,9 @@ static void merge_values(st_note *into, const st_note *from, uint32_t new_has)
     if (new_has & ST_HAS_SERVER_TIMEOUT) into->server_timeout_ns = from->server_timeout_ns;
     if (new_has & ST_HAS_CLIENT_STALL)   into->client_stall_ns = from->client_stall_ns;
     if (new_has & ST_HAS_EXCEEDED_BY)    into->exceeded_by_ns = from->exceeded_by_ns;
-    if (new_has & ST_HAS_SINCE_CLOSE)    into->since_close_ns = from->since_close_ns;
-    if (new_has & ST_HAS_CLOSE_FRAME)    into->close_frame = from->close_frame;
-    if (new_has & ST_HAS_REPLY_FRAME)    into->reply_frame = from->reply_frame;
+    if (new_has & ST_HAS_SINCE_CLOSE)    into->closed.since_ns = from->closed.since_ns;
+    if (new_has & ST_HAS_CLOSE_FRAME)    into->closed.frame = from->closed.frame;
+    if (new_has & ST_HAS_REPLY_FRAME)    into->closed.reply_frame = from->closed.reply_frame;
     if (new_has & ST_HAS_MTA)            into->mta = from->mta;
     if (new_has & ST_HAS_ENCRYPTED)      into->opaque = from->opaque;
     if (new_has & ST_HAS_EXPLANATION)    merge_explanation(into, from);
@@ -100,9 +100,7 @@ static void merge_values(st_note *into, const st_note *from, uint32_t new_has)
 static void merge_findings(st_note *into, const st_note *from, uint32_t new_findings)
 {
     if (new_findings & ST_FIND_REPLY) {
-        into->reply_class = from->reply_class;
-        into->reply_code = from->reply_code;
-        memcpy(into->reply_status, from->reply_status, sizeof(into->reply_status));
+        into->reply = from->reply;
         memcpy(into->reply_text, from->reply_text, sizeof(into->reply_text));
     }
     if (new_findings & ST_FIND_DATA_AFTER_CLOSE)

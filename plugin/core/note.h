@@ -158,6 +158,21 @@ typedef union {
     } window;
 } st_cause_evidence;
 
+/* The reply of ST_FIND_REPLY, its text apart (st_note.reply_text, last). */
+typedef struct {
+    uint16_t code;
+    uint8_t  cls;                /* st_reply_class */
+    char     status[ST_STATUS_MAX]; /* the enhanced status code, or "" */
+} st_reply_ref;
+
+/* The close that a finding after it refers to: late data, a reset after
+ * the close (ST_HAS_CLOSE_FRAME, ST_HAS_REPLY_FRAME, ST_HAS_SINCE_CLOSE). */
+typedef struct {
+    uint32_t frame;              /* the first FIN, or the ending reply when no FIN came */
+    uint32_t reply_frame;        /* the 421 (or other ending reply, or the server's first ending record) */
+    int64_t  since_ns;           /* how long after it this frame came */
+} st_close_ref;
+
 /* The silence that begins after a frame (ST_FIND_IDLE_START), written back
  * to that frame once it ended: whose it is, when it ended, how long. */
 typedef struct {
@@ -172,25 +187,21 @@ typedef struct {
     uint8_t  silent_side;        /* st_side expected to speak during the interval */
     uint8_t  after;              /* st_after */
     uint8_t  rst_from;           /* st_side; with ST_FIND_CLIENT_GAVE_UP, CLIENT when it reset */
-    uint8_t  reply_class;        /* st_reply_class, with ST_FIND_REPLY */
     uint8_t  mta;                /* st_mta: the server software, as far as known */
     uint8_t  tls_stage;          /* st_tls_stage, with ST_HAS_TLS_STAGE */
     bool     opaque;             /* ST_HAS_ENCRYPTED without keys: only TLS records were seen */
     uint8_t  unread;             /* ST_FIND_UNREAD: 1 << st_unread of each reason */
     uint8_t  records;            /* ST_HAS_RECORDS: how many records the server sent before it closed */
     uint16_t record_sizes[2];    /* ... and the sizes of the first two */
-    uint16_t reply_code;
-    char     reply_status[ST_STATUS_MAX];
     uint64_t data_bytes;         /* message bytes received before the interval */
     uint32_t late_bytes;         /* ST_FIND_DATA_AFTER_CLOSE: bytes in this frame */
     uint32_t idle_start_frame;
-    uint32_t close_frame;
-    uint32_t reply_frame;        /* the 421 (or other timeout reply) */
     int64_t  idle_ns;
     int64_t  server_timeout_ns;
     int64_t  client_stall_ns;
     int64_t  exceeded_by_ns;
-    int64_t  since_close_ns;
+    st_close_ref closed;         /* the close a finding after it refers to */
+    st_reply_ref reply;          /* ST_FIND_REPLY: the reply (its text is reply_text, last) */
     st_silence_begins begins;    /* ST_FIND_IDLE_START: the silence that begins after this frame */
     /* ST_HAS_EXPLANATION */
     uint8_t  gave_up;            /* st_gave_up */

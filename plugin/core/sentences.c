@@ -48,10 +48,10 @@ static void message_reply(const st_note *note, const char *after, char *buf, siz
 {
     char head[32], idle[32];
 
-    if (note->reply_status[0] != '\0')
-        g_snprintf(head, sizeof(head), "%u %s", note->reply_code, note->reply_status);
+    if (note->reply.status[0] != '\0')
+        g_snprintf(head, sizeof(head), "%u %s", note->reply.code, note->reply.status);
     else
-        g_snprintf(head, sizeof(head), "%u", note->reply_code);
+        g_snprintf(head, sizeof(head), "%u", note->reply.code);
     st_format_duration(note->idle_ns, idle, sizeof(idle));
     if (note->has & ST_HAS_SERVER_TIMEOUT)
         g_snprintf(buf, (gulong)size, "%s%s: server gave up after %s of client silence", head, after, idle);
@@ -68,41 +68,41 @@ static void message_late_data(const st_note *note, char *buf, size_t size)
 {
     char since[32], stall[32], over[32], timeout[32];
 
-    st_format_duration(note->since_close_ns, since, sizeof(since));
+    st_format_duration(note->closed.since_ns, since, sizeof(since));
     st_format_duration(note->client_stall_ns, stall, sizeof(stall));
     st_format_duration(note->exceeded_by_ns, over, sizeof(over));
     st_format_duration(note->server_timeout_ns, timeout, sizeof(timeout));
     if (note->has & ST_HAS_EXCEEDED_BY)
         g_snprintf(buf, (gulong)size,
                    "Client sent %u bytes %s after the server closed (frame %u): it stalled %s, %s past the server's %s timeout",
-                   note->late_bytes, since, note->close_frame, stall, over, timeout);
+                   note->late_bytes, since, note->closed.frame, stall, over, timeout);
     else if (note->has & ST_HAS_CLIENT_STALL)
         g_snprintf(buf, (gulong)size, "Client sent %u bytes %s after the server closed (frame %u): it stalled %s",
-                   note->late_bytes, since, note->close_frame, stall);
+                   note->late_bytes, since, note->closed.frame, stall);
     else
         g_snprintf(buf, (gulong)size, "Client sent %u bytes %s after the server closed (frame %u)",
-                   note->late_bytes, since, note->close_frame);
+                   note->late_bytes, since, note->closed.frame);
 }
 
 static void message_rst(const st_note *note, char *buf, size_t size)
 {
     char since[32], reply[48] = "";
 
-    st_format_duration(note->since_close_ns, since, sizeof(since));
-    if (note->has & ST_HAS_REPLY_FRAME && note->reply_frame != note->close_frame)
-        g_snprintf(reply, sizeof(reply), " (%u reply in frame %u)", note->reply_code, note->reply_frame);
+    st_format_duration(note->closed.since_ns, since, sizeof(since));
+    if (note->has & ST_HAS_REPLY_FRAME && note->closed.reply_frame != note->closed.frame)
+        g_snprintf(reply, sizeof(reply), " (%u reply in frame %u)", note->reply.code, note->closed.reply_frame);
     g_snprintf(buf, (gulong)size, "%s reset the connection %s after the close in frame %u%s",
-               side_title((st_side)note->rst_from), since, note->close_frame, reply);
+               side_title((st_side)note->rst_from), since, note->closed.frame, reply);
 }
 
 static void message_benign_rst(const st_note *note, char *buf, size_t size)
 {
     char since[32];
 
-    st_format_duration(note->since_close_ns, since, sizeof(since));
+    st_format_duration(note->closed.since_ns, since, sizeof(since));
     if (note->has & ST_HAS_CLOSE_FRAME)
         g_snprintf(buf, (gulong)size, "%s reset the connection %s after the close in frame %u: a normal ending",
-                   side_title((st_side)note->rst_from), since, note->close_frame);
+                   side_title((st_side)note->rst_from), since, note->closed.frame);
     else if (note->explain & ST_EX_NOTIFIED)
         g_snprintf(buf, (gulong)size, "%s reset the connection after the TLS close_notify: a normal ending",
                    side_title((st_side)note->rst_from));
@@ -384,9 +384,9 @@ void st_say_explanation(const st_note *n, char *buf, size_t size)
         g_strlcpy(rfc, ", resets reached both ends", sizeof(rfc));
     if (n->gave_up == ST_GAVE_UP_NONE)
         g_snprintf(buf, (gulong)size, "Cause %s: %s", cause, why);
-    else if (n->findings & ST_FIND_REPLY && !(n->has & ST_HAS_SERVER_TIMEOUT) && n->reply_class != ST_CLASS_TIMEOUT)
+    else if (n->findings & ST_FIND_REPLY && !(n->has & ST_HAS_SERVER_TIMEOUT) && n->reply.cls != ST_CLASS_TIMEOUT)
         g_snprintf(buf, (gulong)size, "The server ended the session with a reply of class %s; cause %s: %s",
-                   st_reply_class_name((st_reply_class)n->reply_class), cause, why);
+                   st_reply_class_name((st_reply_class)n->reply.cls), cause, why);
     else if (n->explain & ST_EX_UNTIMED)
         g_snprintf(buf, (gulong)size, "The %s gave up (the capture begins too late to show after how long); "
                    "cause %s: %s", side, cause, why);

@@ -174,7 +174,7 @@ static const char *fixed_hint(const st_note *n, st_fix fix)
                "fragmentation-needed on the path or clamp the TCP MSS";
 
     case ST_FIX_BY_CLASS:
-        return st_reply_class_hint((st_reply_class)n->reply_class);
+        return st_reply_class_hint((st_reply_class)n->reply.cls);
     default:
         return NULL;
     }

@@ -30,8 +30,8 @@ static void tag_reply(const st_note *note, const char *after, const char *idle, 
         g_snprintf(buf, (gulong)size, "[SMTP timeout: %s silent %s%s]", st_side_name((st_side)note->silent_side),
                    idle, after);
     else
-        g_snprintf(buf, (gulong)size, "[SMTP %u %s]", note->reply_code,
-                   st_reply_class_name((st_reply_class)note->reply_class));
+        g_snprintf(buf, (gulong)size, "[SMTP %u %s]", note->reply.code,
+                   st_reply_class_name((st_reply_class)note->reply.cls));
 }
 
 void st_tag_reply(const st_note *note, char *buf, size_t size)
@@ -64,7 +64,7 @@ void st_tag_late_data(const st_note *note, char *buf, size_t size)
 {
     char t[32];
 
-    st_format_duration(note->since_close_ns, t, sizeof(t));
+    st_format_duration(note->closed.since_ns, t, sizeof(t));
     g_snprintf(buf, (gulong)size, "[Data %s after close]", t);
 }
 

@@ -269,7 +269,7 @@ void tls_ending_note(const st_session *s, st_note *n)
     n->records = x->ending_records;
     n->record_sizes[0] = x->ending_sizes[0];
     n->record_sizes[1] = x->ending_sizes[1];
-    n->reply_frame = x->ending_frame;
+    n->closed.reply_frame = x->ending_frame;
 }
 
 void tls_stage_note(const st_session *s, st_note *n)

@@ -21,7 +21,7 @@ static st_note server_timeout(st_mta mta, int64_t timeout_ns)
     n.has = ST_HAS_AFTER | ST_HAS_IDLE | ST_HAS_SERVER_TIMEOUT | ST_HAS_MTA;
     n.after = ST_AFTER_DATA;
     n.silent_side = ST_SIDE_CLIENT;
-    n.reply_class = ST_CLASS_TIMEOUT;
+    n.reply.cls = ST_CLASS_TIMEOUT;
     n.mta = (uint8_t)mta;
     n.idle_ns = n.server_timeout_ns = timeout_ns;
     return n;
@@ -233,7 +233,7 @@ static void test_refusals_are_no_timeouts(void)
     n.after = ST_AFTER_RCPT;
     n.silent_side = ST_SIDE_SERVER;
     n.idle_ns = 10 * (S / 1000);
-    n.reply_class = ST_CLASS_CAPACITY;
+    n.reply.cls = ST_CLASS_CAPACITY;
     n = explained(n, ST_GAVE_UP_SERVER, NULL);
     g_assert_cmpuint(n.cause, ==, ST_CAUSE_UNKNOWN);
     st_say_explanation(&n, buf, sizeof(buf));

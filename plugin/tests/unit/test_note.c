@@ -51,8 +51,8 @@ static void test_reply_messages(void)
     char msg[256];
 
     n.findings = ST_FIND_REPLY;
-    n.reply_code = 421;
-    strcpy(n.reply_status, "4.7.0");
+    n.reply.code = 421;
+    strcpy(n.reply.status, "4.7.0");
     n.has = ST_HAS_AFTER | ST_HAS_IDLE;
     n.after = ST_AFTER_RCPT;
     n.silent_side = ST_SIDE_SERVER;
@@ -62,7 +62,7 @@ static void test_reply_messages(void)
 
     n.silent_side = ST_SIDE_NONE;
     n.has = ST_HAS_IDLE;
-    n.reply_status[0] = '\0';
+    n.reply.status[0] = '\0';
     st_say_message(&n, ST_FIND_REPLY, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "421: server ends the session 0.010 s after the last payload");
 }

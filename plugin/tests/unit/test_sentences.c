@@ -75,11 +75,11 @@ static void test_each_fix(void)
                 "connections for less (Postfix: smtp_connection_cache_time_limit, within "
                 "connection_cache_ttl_limit), or check them with NOOP before reuse");
     n = explained(ST_CAUSE_UNKNOWN, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
-    n.reply_class = ST_CLASS_CAPACITY;
+    n.reply.cls = ST_CLASS_CAPACITY;
     assert_hint(&n, ST_FIX_BY_CLASS, st_reply_class_hint(ST_CLASS_CAPACITY));
-    n.reply_class = ST_CLASS_NONE;
+    n.reply.cls = ST_CLASS_NONE;
     assert_hint(&n, ST_FIX_NONE, "");
-    n.reply_class = ST_CLASS_TIMEOUT;
+    n.reply.cls = ST_CLASS_TIMEOUT;
     assert_hint(&n, ST_FIX_SENDER_UNTIMED, "Fix the sender first: the server's wait for it ran out after DATA; find "
                 "what kept it silent (a milter, a content filter, the application); as a mitigation, raise the "
                 "server's idle timeout (42.000 s here) above the client's stall");
@@ -130,10 +130,10 @@ static st_note article(st_finding finding)
     n.silent_side = ST_SIDE_CLIENT;
     n.idle_ns = 59953550000;
     n.idle_start_frame = 93;
-    n.reply_code = 421;
-    g_strlcpy(n.reply_status, "4.4.2", sizeof(n.reply_status));
-    n.close_frame = 866;
-    n.since_close_ns = 30527000000;
+    n.reply.code = 421;
+    g_strlcpy(n.reply.status, "4.4.2", sizeof(n.reply.status));
+    n.closed.frame = 866;
+    n.closed.since_ns = 30527000000;
     n.rst_from = ST_SIDE_SERVER;
     return n;
 }
@@ -159,8 +159,8 @@ static void test_each_finding(void)
     n = article(ST_FIND_REPLY);
     n.has |= ST_HAS_SERVER_TIMEOUT | ST_HAS_REPLY_FRAME;
     n.server_timeout_ns = 59953550000;
-    n.reply_frame = 865;
-    n.reply_class = ST_CLASS_TIMEOUT;
+    n.closed.reply_frame = 865;
+    n.reply.cls = ST_CLASS_TIMEOUT;
     assert_words(&n, ST_FIND_REPLY,
                  "421 4.4.2 after DATA (0 bytes): server gave up after 59.954 s of client silence",
                  "[SMTP timeout: client silent 59.954 s after DATA]");
@@ -182,7 +182,7 @@ static void test_each_finding(void)
                  "90.481 s, 30.527 s past the server's 59.954 s timeout", "[Data 30.527 s after close]");
     n = article(ST_FIND_RST_AFTER_CLOSE);
     n.has |= ST_HAS_REPLY_FRAME;
-    n.reply_frame = 865;
+    n.closed.reply_frame = 865;
     assert_words(&n, ST_FIND_RST_AFTER_CLOSE,
                  "Server reset the connection 30.527 s after the close in frame 866 (421 reply in frame 865)",
                  "[RST after close]");
@@ -196,7 +196,7 @@ static void test_each_finding(void)
     n = article(ST_FIND_RST_AFTER_END);
     n.has = ST_HAS_CLOSE_FRAME;
     n.rst_from = ST_SIDE_CLIENT;
-    n.since_close_ns = 1000000;
+    n.closed.since_ns = 1000000;
     assert_words(&n, ST_FIND_RST_AFTER_END,
                  "Client reset the connection 0.001 s after the close in frame 866: a normal ending",
                  "[RST after a normal end]");
@@ -324,7 +324,7 @@ static void test_explanation_forms(void)
                              "client-idle: the client was silent with nothing else on the wire");
     n = explained(ST_CAUSE_UNKNOWN, ST_GAVE_UP_SERVER, ST_MTA_UNKNOWN);
     n.findings = ST_FIND_REPLY;
-    n.reply_class = ST_CLASS_POLICY;
+    n.reply.cls = ST_CLASS_POLICY;
     st_say_explanation(&n, buf, sizeof(buf));
     g_assert_cmpstr(buf, ==, "The server ended the session with a reply of class policy; cause unknown: the capture "
                              "does not tell");

@@ -28,7 +28,7 @@ static void test_article_story(void)
     g_assert_true(n.has & ST_HAS_DATA_BYTES);
     g_assert_cmpuint(n.data_bytes, ==, 0);
     g_assert_cmpuint(n.silent_side, ==, ST_SIDE_CLIENT);
-    g_assert_cmpstr(n.reply_status, ==, "4.4.2");
+    g_assert_cmpstr(n.reply.status, ==, "4.4.2");
     g_assert_cmpuint(d.earlier[f354].findings, ==, ST_FIND_IDLE_START);
     g_assert_cmpuint(d.earlier[f354].begins.until_frame, ==, f421);
 
@@ -38,15 +38,15 @@ static void test_article_story(void)
     n = body(&d, t354 + 90480894000LL, "Subject: late\r\n", false);
     g_assert_cmpuint(n.findings, ==, ST_FIND_DATA_AFTER_CLOSE);
     g_assert_cmpuint(n.late_bytes, ==, 15);
-    g_assert_cmpuint(n.close_frame, ==, ffin);
-    g_assert_cmpuint(n.reply_frame, ==, f421);
+    g_assert_cmpuint(n.closed.frame, ==, ffin);
+    g_assert_cmpuint(n.closed.reply_frame, ==, f421);
     g_assert_cmpint(n.client_stall_ns, ==, 90480894000LL);
     g_assert_cmpint(n.exceeded_by_ns, ==, 90480894000LL - 59953550000LL);
-    g_assert_cmpint(n.since_close_ns, ==, 90480894000LL - 59953891000LL);
+    g_assert_cmpint(n.closed.since_ns, ==, 90480894000LL - 59953891000LL);
     n = bare(&d, t354 + 90480922000LL, ST_SIDE_SERVER, ST_TCP_RST);
     g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_CLOSE);
     g_assert_cmpuint(n.rst_from, ==, ST_SIDE_SERVER);
-    g_assert_cmpint(n.since_close_ns, ==, 90480922000LL - 59953891000LL);
+    g_assert_cmpint(n.closed.since_ns, ==, 90480922000LL - 59953891000LL);
     /* A second reset adds nothing: the story is told. */
     assert_quiet(bare(&d, t354 + 91 * S, ST_SIDE_SERVER, ST_TCP_RST));
 }
@@ -189,7 +189,7 @@ static void test_retransmitted_fin_keeps_first_close(void)
     assert_quiet(bare(&d, 61 * S, ST_SIDE_SERVER, ST_TCP_FIN));
     n = bare(&d, 70 * S, ST_SIDE_CLIENT, ST_TCP_RST);
     g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_CLOSE);
-    g_assert_cmpuint(n.close_frame, ==, first_fin);
+    g_assert_cmpuint(n.closed.frame, ==, first_fin);
     g_assert_cmpuint(n.rst_from, ==, ST_SIDE_CLIENT);
 }
 

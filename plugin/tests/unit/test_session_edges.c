@@ -112,7 +112,7 @@ static void test_endings_that_are_not_timeouts(void)
     server(&d, 5 * MS, "250 OK\r\n");
     n = server(&d, 2 * S + 5 * MS, "421 mx: Service not available - closing connection\r\n");
     g_assert_cmpuint(n.findings, ==, ST_FIND_REPLY);
-    g_assert_cmpuint(n.reply_class, ==, ST_CLASS_SHUTDOWN);
+    g_assert_cmpuint(n.reply.cls, ==, ST_CLASS_SHUTDOWN);
     g_assert_false(n.has & ST_HAS_SERVER_TIMEOUT);
     g_assert_cmpuint(d.earlier[6].findings, ==, 0);
 
@@ -284,7 +284,7 @@ static void test_reply_after_the_client_gave_up(void)
     assert_quiet(server(&d, 8020 * MS, "250 2.0.0 Ok: queued\r\n221 2.0.0 Bye\r\n"));
     n = bare(&d, 8020 * MS, ST_SIDE_CLIENT, ST_TCP_RST);
     g_assert_cmpuint(n.findings, ==, ST_FIND_RST_AFTER_CLOSE);
-    g_assert_cmpuint(n.close_frame, ==, 9);
+    g_assert_cmpuint(n.closed.frame, ==, 9);
 }
 
 /* Resets reaching both ends are told apart at any time stamp, zero too. */

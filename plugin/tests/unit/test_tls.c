@@ -140,7 +140,7 @@ static void test_clear_reply_inside_tls(void)
     to_354(&d);
     n = server(&d, 3 * S + 12 * MS, "421 mx.example.net SMTP incoming data timeout - closing connection.\r\n");
     g_assert_cmpuint(n.findings, ==, ST_FIND_REPLY);
-    g_assert_cmpuint(n.reply_class, ==, ST_CLASS_TIMEOUT);
+    g_assert_cmpuint(n.reply.cls, ==, ST_CLASS_TIMEOUT);
     g_assert_true(n.has & ST_HAS_SERVER_TIMEOUT);
     st_say_message(&n, ST_FIND_REPLY, msg, sizeof(msg));
     g_assert_cmpstr(msg, ==, "421 inside TLS: server gave up after 3.000 s of client silence");
